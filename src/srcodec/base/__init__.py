@@ -1,0 +1,51 @@
+"""Base-layer codecs: what codes the LR image. BASE_CODECS maps name/wire id -> codec.
+
+A codec implements the BaseCodec protocol; adding one (e.g. a learned base layer) is one
+Entry here plus its module: the container and CLI do not change.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from srcodec.format import ids
+from srcodec.registry import Entry, Registry
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy as np
+
+
+class BaseCodec(Protocol):
+    name: str
+    lossless: bool
+    default_quality: int | None  # None: the codec has no quality knob
+
+    def encode(self, lr: np.ndarray, quality: int | None) -> bytes:
+        """uint8 HxWxC (C = 1 or 3) -> payload bytes."""
+        ...
+
+    def decode(self, payload: bytes, size: tuple[int, int], channels: int) -> np.ndarray:
+        """payload -> uint8 HxWxC; raises CorruptError unless it is exactly `size` (W, H)."""
+        ...
+
+
+def _pillow(fmt: str) -> Callable[[], BaseCodec]:
+    def load() -> BaseCodec:
+        from srcodec.base.pillow import PILLOW_CODECS
+
+        return PILLOW_CODECS[fmt]
+
+    return load
+
+
+BASE_CODECS: Registry[BaseCodec] = Registry(
+    "base codec",
+    [
+        Entry("png", ids.BASE_PNG, _pillow("png"), summary="lossless PNG (Pillow)"),
+        Entry("jpeg", ids.BASE_JPEG, _pillow("jpeg"), summary="baseline JPEG 4:2:0 (Pillow)"),
+        Entry("webp", ids.BASE_WEBP, _pillow("webp"), summary="lossy WebP (Pillow/libwebp)"),
+        Entry("avif", ids.BASE_AVIF, _pillow("avif"), summary="AVIF speed 6 (Pillow/libavif)"),
+    ],
+)

@@ -1,0 +1,241 @@
+"""The `srcodec` command: encode | decode | info | demo | rd.
+
+Only this module prints and only it catches SrcodecError: one line on stderr,
+`srcodec: error: ...`, exit 1 for bad data or I/O, 2 for bad usage. Outputs are written
+atomically and never over the input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from srcodec.errors import SrcodecError, UsageError
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, not argparse's usage dump
+        self.exit(EXIT_USAGE, f"srcodec: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _quality(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        msg = f"quality must be an integer 0-100, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not 0 <= value <= 100:
+        msg = f"quality must be 0-100, got {value}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from srcodec import __version__
+    from srcodec.base import BASE_CODECS
+    from srcodec.upscale import UPSCALERS
+
+    parser = _Parser(prog="srcodec", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"srcodec {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    enc = sub.add_parser("encode", help="image -> .srz")
+    enc.add_argument("input", help="any image Pillow reads")
+    enc.add_argument("output", help="the .srz file to write")
+    enc.add_argument("--scale", type=int, choices=(1, 2, 3, 4), default=2,
+                     help="downsampling factor (default 2; 1 = full resolution)")
+    enc.add_argument("--base", choices=BASE_CODECS.names(), default="avif",
+                     help="base-layer codec for the LR image (default avif)")
+    enc.add_argument("--quality", type=_quality, default=None,
+                     help="base codec quality 0-100 (default: the codec's own, avif 50)")
+    enc.add_argument("--upscaler", choices=UPSCALERS.names(), default=None,
+                     help="upscaler the decoder should run (default: best shipped)")
+    enc.add_argument("--strip", action="store_true", help="drop ICC profile and EXIF")
+    enc.add_argument("-q", "--quiet", action="store_true")
+
+    dec = sub.add_parser("decode", help=".srz -> image")
+    dec.add_argument("input")
+    dec.add_argument("output", help="output image; format by extension (PNG by default)")
+    dec.add_argument("--device", default="auto", help="auto | cpu | cuda[:N] (default auto)")
+    dec.add_argument("--lr-only", action="store_true",
+                     help="write only the transmitted low-resolution image")
+    dec.add_argument("--upscaler", choices=UPSCALERS.names(), default=None,
+                     help="override the upscaler recorded in the stream")
+    dec.add_argument("--report", action="store_true",
+                     help="print LR consistency: PSNR of the downsampled output vs the decoded LR")
+    dec.add_argument("-q", "--quiet", action="store_true")
+
+    inf = sub.add_parser("info", help="describe a .srz stream, or list codecs without INPUT")
+    inf.add_argument("input", nargs="?")
+    inf.add_argument("--json", action="store_true", help="machine-readable output")
+
+    demo = sub.add_parser("demo", help="encode + decode a bundled sample image")
+    demo.add_argument("--out", default="srcodec-demo", help="folder to write (default srcodec-demo)")
+
+    try:
+        from srcodec.rd.command import add_parser as add_rd_parser
+    except ImportError:  # rd needs the `rd` extra only when run, not to exist
+        add_rd_parser = None
+    if add_rd_parser is not None:
+        add_rd_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args) if hasattr(args, "func") else _COMMANDS[args.command](args)
+    except UsageError as exc:
+        _error(exc)
+        return EXIT_USAGE
+    except SrcodecError as exc:
+        _error(exc)
+        return EXIT_DATA
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        _error(f"{where}{exc.strerror or exc}")
+        return EXIT_DATA
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+
+
+def _error(exc: object) -> None:
+    text = " ".join(str(exc).split())  # always exactly one line
+    print(f"srcodec: error: {text}", file=sys.stderr)
+
+
+def _refuse_same_file(src: str, dst: str) -> None:
+    if Path(dst).exists() and Path(src).exists() and os.path.samefile(src, dst):
+        msg = f"output {dst} is the input; refusing to overwrite it"
+        raise UsageError(msg)
+    parent = Path(dst).parent
+    if not parent.is_dir():
+        msg = f"output folder {parent} does not exist"
+        raise UsageError(msg)
+
+
+def cmd_encode(args: argparse.Namespace) -> int:
+    from srcodec import image_io, pipeline
+
+    _refuse_same_file(args.input, args.output)
+    if not Path(args.input).exists():
+        msg = f"{args.input}: no such file"
+        raise UsageError(msg)
+    data = pipeline.encode(args.input, scale=args.scale, base=args.base, quality=args.quality,
+                           upscaler=args.upscaler, keep_metadata=not args.strip)
+    image_io.write_atomic(args.output, lambda f: f.write(data))
+    if not args.quiet:
+        i = pipeline.info(data)
+        q = "" if i["quality"] is None else f" q{i['quality']}"
+        print(f"{args.output}: {i['file_bytes']} bytes, {i['bpp']:.4f} bpp; "
+              f"{i['width']}x{i['height']} -> {i['lr_width']}x{i['lr_height']} "
+              f"{i['base']}{q}, upscaler {i['upscaler']}")
+    return EXIT_OK
+
+
+def cmd_decode(args: argparse.Namespace) -> int:
+    from srcodec import image_io, pipeline
+
+    _refuse_same_file(args.input, args.output)
+    img, report = pipeline.decode_with_report(args.input, device=args.device,
+                                              lr_only=args.lr_only, upscaler=args.upscaler)
+    image_io.save_image(img, args.output, text={"srcodec": report.provenance})
+    if args.report and not args.lr_only:
+        print(f"LR consistency: {_lr_consistency(args.input, img):.2f} dB "
+              "(PSNR of the output downsampled vs the transmitted LR image)")
+    if not args.quiet:
+        where = f" on {report.device}" if report.device not in ("cpu", "none") else ""
+        print(f"{args.output}: {img.width}x{img.height}{where}; {report.provenance}")
+    return EXIT_OK
+
+
+def _lr_consistency(stream_path: str, img: object) -> float:
+    import numpy as np
+
+    from srcodec import format as fmt
+    from srcodec import image_io, metrics, pipeline, resample
+
+    stream = fmt.read(image_io.read_bytes(stream_path))
+    lr = pipeline.decode_lr(stream)
+    pixels = image_io.load(img).pixels
+    back = resample.downsample(pixels, stream.header.scale)
+    return metrics.psnr(np.asarray(back), lr)
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from srcodec import pipeline
+
+    if args.input is None:
+        return _list_components(args.json)
+    details = pipeline.info(args.input)
+    if args.json:
+        print(json.dumps(details, indent=2))
+    else:
+        for key, value in details.items():
+            print(f"{key:15s} {value}")
+    return EXIT_OK
+
+
+def _list_components(as_json: bool) -> int:
+    from srcodec.base import BASE_CODECS
+    from srcodec.upscale import UPSCALERS
+
+    rows = []
+    for kind, registry in (("base", BASE_CODECS), ("upscaler", UPSCALERS)):
+        for entry in registry:
+            missing = entry.missing()
+            rows.append({"kind": kind, "name": entry.name, "id": entry.wire_id,
+                         "available": missing is None, "reason": missing,
+                         "summary": entry.summary})
+    if as_json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            state = "yes" if r["available"] else f"no ({r['reason']})"
+            print(f"{r['kind']:9s} {r['name']:10s} id {r['id']:<3d} available: {state:5s} {r['summary']}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from srcodec import image_io, metrics, pipeline
+
+    sample = Path(__file__).parent / "data" / "sample.png"
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = pipeline.encode(sample)
+    stream_path = out / "sample.srz"
+    image_io.write_atomic(stream_path, lambda f: f.write(data))
+    img, report = pipeline.decode_with_report(data)
+    decoded_path = out / "sample-decoded.png"
+    image_io.save_image(img, decoded_path, text={"srcodec": report.provenance})
+    lr_img = pipeline.decode(data, lr_only=True)
+    lr_path = out / "sample-lr.png"
+    image_io.save_image(lr_img, lr_path)
+    i = pipeline.info(data)
+    original = image_io.load(sample).pixels
+    quality = metrics.psnr(original, np.asarray(img))
+    print(f"sample      {sample} ({i['width']}x{i['height']})")
+    print(f"settings    scale {i['scale']}, base {i['base']} q{i['quality']}, upscaler {i['upscaler']}")
+    print(f"size        {i['file_bytes']} bytes ({i['overhead_bytes']} container overhead)")
+    print(f"bpp         {i['bpp']:.4f}")
+    print(f"PSNR        {quality:.2f} dB (RGB, vs the original)")
+    print(f"wrote       {stream_path}, {decoded_path}, {lr_path}")
+    print(f"provenance  {report.provenance}")
+    return EXIT_OK
+
+
+_COMMANDS = {"encode": cmd_encode, "decode": cmd_decode, "info": cmd_info, "demo": cmd_demo}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

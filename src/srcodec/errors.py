@@ -1,0 +1,51 @@
+"""Exception hierarchy: every error srcodec raises on purpose derives from SrcodecError.
+
+FormatError and its subclasses mean "the stream breaks the spec" (the file's fault);
+UsageError means "the caller asked for something invalid"; BackendUnavailableError means
+"this installation lacks a piece" (no AVIF in Pillow, no torch, no CUDA). The CLI maps
+FormatError/BackendUnavailableError/OSError to exit 1 and UsageError to exit 2.
+"""
+
+from __future__ import annotations
+
+
+class SrcodecError(Exception):
+    """Base class of all srcodec errors."""
+
+
+class UsageError(SrcodecError, ValueError):
+    """Invalid argument or option (unknown codec name, quality out of range, ...)."""
+
+
+class BackendUnavailableError(SrcodecError):
+    """A needed optional component is missing (Pillow built without AVIF, torch, CUDA)."""
+
+
+class FormatError(SrcodecError):
+    """The stream violates the bitstream specification (spec section 9)."""
+
+
+class NotSrzError(FormatError):
+    """The data does not start with the .srz signature (spec §2)."""
+
+
+class TruncatedError(FormatError):
+    """The stream ends before a declared length or before the base chunk (spec §3)."""
+
+
+class ChecksumError(FormatError):
+    """A chunk's CRC-32 does not match its contents (spec §3)."""
+
+
+class UnsupportedError(FormatError):
+    """Valid for a newer or extended spec, but not for this decoder: major version,
+    unknown critical chunk, unknown codec/upscaler/downsampler id (spec §9)."""
+
+
+class LimitError(FormatError):
+    """A declared size exceeds a decoder limit (pixels, chunk length; spec §8)."""
+
+
+class CorruptError(FormatError):
+    """Structurally invalid: bad chunk order, duplicate chunk, bad field value, a base
+    payload the base codec cannot decode or that decodes to the wrong size (spec §9)."""

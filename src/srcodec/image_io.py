@@ -1,0 +1,202 @@
+"""Images in and out: any Pillow-readable input -> uint8 pixels + metadata; atomic writes.
+
+Input rules (README "Input handling"): EXIF orientation is applied once and the tag reset;
+ICC and EXIF are carried; 1/P/LA/PA/CMYK/YCbCr are converted to gray or RGB (+ alpha);
+16-bit samples are rounded to 8 bits (the header records that the source had 16);
+an alpha plane that is fully opaque is dropped.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from srcodec.errors import SrcodecError, UsageError
+
+ImageLike = str | os.PathLike | Image.Image | np.ndarray
+_GRAY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N"}
+
+
+@dataclass
+class SourceImage:
+    """uint8 pixels HxWxC (C = 1 gray or 3 RGB) plus what travels with them."""
+
+    pixels: np.ndarray
+    alpha: np.ndarray | None = None  # uint8 HxW
+    icc: bytes | None = None
+    exif: bytes | None = None
+    source_16bit: bool = False
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.pixels.shape[1], self.pixels.shape[0]
+
+
+def load(image: ImageLike) -> SourceImage:
+    """Path, PIL image or uint8 numpy array (HxW, HxWx1, HxWx3, HxWx4) -> SourceImage."""
+    if isinstance(image, np.ndarray):
+        return _from_array(image)
+    if isinstance(image, Image.Image):
+        return _from_pil(image)
+    if isinstance(image, str | os.PathLike):
+        path = Path(image)
+        try:
+            with Image.open(path) as img:
+                img.load()
+                return _from_pil(img)
+        except FileNotFoundError:
+            msg = f"{path}: no such file"
+            raise UsageError(msg) from None
+        except UnidentifiedImageError:
+            msg = f"{path}: not an image format Pillow can read"
+            raise SrcodecError(msg) from None
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+            msg = f"{path}: cannot read image: {exc}"
+            raise SrcodecError(msg) from None
+    msg = f"image must be a path, a PIL image or a numpy array, not {type(image).__name__}"
+    raise UsageError(msg)
+
+
+def _from_array(arr: np.ndarray) -> SourceImage:
+    if arr.dtype != np.uint8:
+        msg = f"numpy images must be uint8, got {arr.dtype}"
+        raise UsageError(msg)
+    if arr.ndim == 2:
+        arr = arr[..., None]
+    if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4) or 0 in arr.shape:
+        msg = f"numpy image must be HxW, HxWx1, HxWx3 or HxWx4, got shape {arr.shape}"
+        raise UsageError(msg)
+    if arr.shape[2] == 4:
+        return SourceImage(np.ascontiguousarray(arr[..., :3]), _keep_alpha(arr[..., 3]))
+    return SourceImage(np.ascontiguousarray(arr))
+
+
+def _from_pil(img: Image.Image) -> SourceImage:
+    icc = img.info.get("icc_profile") or None
+    img = ImageOps.exif_transpose(img) or img  # orientation applied once, tag removed
+    exif_obj = img.getexif()
+    exif = exif_obj.tobytes() if len(exif_obj) else None
+    mode = img.mode
+    source_16bit = mode.startswith("I;16") or mode == "I"
+    if mode == "F":
+        msg = "floating-point (mode F) images are not supported; convert to 8 or 16 bits first"
+        raise UsageError(msg)
+    if mode == "CMYK":
+        icc = None  # a CMYK profile does not describe the RGB pixels we keep
+    alpha = None
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in img.info):
+        rgba = img.convert("LA" if mode in ("LA", "La") else "RGBA")
+        alpha = _keep_alpha(np.asarray(rgba)[..., -1])
+    if mode in _GRAY_MODES:
+        if source_16bit:
+            wide = np.asarray(img, dtype=np.int64)
+            if mode == "I" and wide.max(initial=0) <= 255:
+                source_16bit = False  # an "I" image that holds 8-bit values
+                gray = wide.astype(np.uint8)
+            else:
+                gray = np.clip(np.floor(wide / 257 + 0.5), 0, 255).astype(np.uint8)
+        else:
+            gray = np.asarray(img.convert("L"))
+        pixels = gray[..., None]
+    else:
+        pixels = np.asarray(img.convert("RGB"))
+    return SourceImage(np.ascontiguousarray(pixels), alpha, icc, exif, source_16bit)
+
+
+def _keep_alpha(alpha: np.ndarray) -> np.ndarray | None:
+    return None if alpha.min() == 255 else np.ascontiguousarray(alpha)
+
+
+def to_pil(pixels: np.ndarray, alpha: np.ndarray | None = None) -> Image.Image:
+    img = Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels)
+    if alpha is not None:
+        img.putalpha(Image.fromarray(alpha))
+    return img
+
+
+def png_bytes(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def read_bytes(data: bytes | str | os.PathLike | IO[bytes]) -> bytes:
+    """bytes, a path or a binary file object -> bytes."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data)
+    if isinstance(data, str | os.PathLike):
+        try:
+            return Path(data).read_bytes()
+        except FileNotFoundError:
+            msg = f"{data}: no such file"
+            raise UsageError(msg) from None
+        except IsADirectoryError:
+            msg = f"{data}: is a directory"
+            raise UsageError(msg) from None
+    if hasattr(data, "read"):
+        return bytes(data.read())
+    msg = f"data must be bytes, a path or a binary file, not {type(data).__name__}"
+    raise UsageError(msg)
+
+
+def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> None:
+    """Write through a temp file beside `path`, then rename: never a partial file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def save_image(img: Image.Image, path: str | os.PathLike, text: dict[str, str] | None = None) -> None:
+    """Save by extension (PNG if none/unknown), keeping ICC/EXIF and adding PNG text chunks."""
+    path = Path(path)
+    fmt = Image.registered_extensions().get(path.suffix.lower(), "PNG")
+    kwargs: dict = {}
+    if img.info.get("icc_profile"):
+        kwargs["icc_profile"] = img.info["icc_profile"]
+    if img.info.get("exif") and fmt in ("PNG", "JPEG", "WEBP", "AVIF", "TIFF"):
+        kwargs["exif"] = img.info["exif"]
+    if fmt == "PNG" and text:
+        from PIL.PngImagePlugin import PngInfo
+
+        info = PngInfo()
+        for key, value in text.items():
+            info.add_itxt(key, value)
+        kwargs["pnginfo"] = info
+    if fmt == "JPEG" and img.mode in ("RGBA", "LA"):
+        img = img.convert("RGB" if img.mode == "RGBA" else "L")
+    if fmt == "JPEG":
+        kwargs.setdefault("quality", 95)
+
+    def write(f: IO[bytes]) -> None:
+        img.save(f, format=fmt, **kwargs)
+
+    try:
+        write_atomic(path, write)
+    except (KeyError, ValueError, OSError) as exc:
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise
+        msg = f"{path}: cannot save as {fmt}: {exc}"
+        raise UsageError(msg) from None

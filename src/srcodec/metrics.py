@@ -1,0 +1,54 @@
+"""Quality and rate metrics. Arrays are uint8 (or float) HxWxC in 0..255."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def psnr(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> float:
+    """PSNR in dB over all samples; inf for identical images."""
+    if a.shape != b.shape:
+        msg = f"shapes differ: {a.shape} vs {b.shape}"
+        raise ValueError(msg)
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return math.inf if mse == 0 else 10 * math.log10(data_range**2 / mse)
+
+
+def rgb_to_y(rgb: np.ndarray) -> np.ndarray:
+    """BT.601 studio-range luma (16..235) as float64, the convention of SR papers
+    (MATLAB rgb2ycbcr). A 1-channel input is returned as is."""
+    x = rgb.astype(np.float64)
+    if x.ndim == 2 or x.shape[-1] == 1:
+        return x.reshape(x.shape[:2])
+    return 16.0 + (65.481 * x[..., 0] + 128.553 * x[..., 1] + 24.966 * x[..., 2]) / 255.0
+
+
+def psnr_y(a: np.ndarray, b: np.ndarray, shave: int = 0) -> float:
+    """Y-PSNR as SR papers report it: luma only, `shave` border pixels removed."""
+    ya, yb = rgb_to_y(a), rgb_to_y(b)
+    if shave:
+        ya, yb = ya[shave:-shave, shave:-shave], yb[shave:-shave, shave:-shave]
+    return psnr(ya, yb)
+
+
+def ms_ssim(a: np.ndarray, b: np.ndarray) -> float:
+    """MS-SSIM (pytorch_msssim, data_range 255) on RGB; needs the `rd` extra.
+
+    pytorch_msssim needs images of at least 161 px a side; smaller ones give NaN."""
+    import torch
+    from pytorch_msssim import ms_ssim as _ms_ssim
+
+    if min(a.shape[:2]) < 161:
+        return math.nan
+
+    def tensor(x: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1)[None].double()
+
+    return float(_ms_ssim(tensor(a), tensor(b), data_range=255.0))
+
+
+def bpp(num_bytes: int, width: int, height: int) -> float:
+    """Bits per original pixel: whole file bytes x 8 / (W x H)."""
+    return num_bytes * 8 / (width * height)

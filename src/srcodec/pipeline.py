@@ -1,0 +1,265 @@
+"""Encode/decode orchestration: the only module that knows every part."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PIL import Image
+
+from srcodec import format as fmt
+from srcodec import image_io, resample
+from srcodec.base import BASE_CODECS
+from srcodec.errors import CorruptError, UnsupportedError, UsageError
+from srcodec.format import ids
+from srcodec.format.container import DEFAULT_MAX_PIXELS
+from srcodec.format.header import SCALES, Header
+from srcodec.upscale import UPSCALERS, SideInfo
+
+if TYPE_CHECKING:
+    import os
+    from typing import IO
+
+PROVENANCE_KEY = "srcodec"
+DEFAULT_UPSCALER = "bicubic"
+
+
+def encode(
+    image: image_io.ImageLike,
+    *,
+    scale: int = 2,
+    base: str = "avif",
+    quality: int | None = None,
+    upscaler: str | None = None,
+    keep_metadata: bool = True,
+) -> bytes:
+    """Downsample, code the LR image with `base`, wrap it in an .srz stream."""
+    if scale not in SCALES:
+        msg = f"scale must be one of {', '.join(map(str, SCALES))}, got {scale}"
+        raise UsageError(msg)
+    base_entry = BASE_CODECS.entry(base)
+    up_entry = UPSCALERS.entry(upscaler or DEFAULT_UPSCALER)
+    codec = base_entry.get()
+    if codec.lossless:
+        quality = None
+    elif quality is None:
+        quality = codec.default_quality
+    elif not 0 <= quality <= 100:
+        msg = f"quality must be 0-100, got {quality}"
+        raise UsageError(msg)
+    src = image_io.load(image)
+    lr = resample.downsample(src.pixels, scale)
+    payload = codec.encode(lr, quality)
+    header = Header(
+        width=src.size[0],
+        height=src.size[1],
+        colour=ids.COLOUR_GRAY if src.pixels.shape[2] == 1 else ids.COLOUR_RGB,
+        scale=scale,
+        base=base_entry.wire_id,
+        quality=ids.QUALITY_NONE if quality is None else quality,
+        upscaler=up_entry.wire_id,
+        model_hash=up_entry.get().model_hash(),
+        source_16bit=src.source_16bit,
+    )
+    alpha = None
+    if src.alpha is not None:
+        alpha = image_io.png_bytes(Image.fromarray(src.alpha))
+    stream = fmt.Stream(
+        header,
+        payload,
+        alpha=alpha,
+        icc=src.icc if keep_metadata else None,
+        exif=src.exif if keep_metadata else None,
+    )
+    return fmt.write(stream)
+
+
+@dataclass
+class DecodeReport:
+    """What decode did, for the CLI and for provenance."""
+
+    header: Header
+    lr_size: tuple[int, int]
+    upscaler: str | None  # None when lr_only
+    device: str
+    synthesized: bool
+    provenance: str
+
+
+def decode(
+    data: bytes | str | os.PathLike | IO[bytes],
+    *,
+    device: str = "auto",
+    lr_only: bool = False,
+    upscaler: str | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> Image.Image:
+    """Decode an .srz stream to a PIL image (see `decode_with_report`)."""
+    return decode_with_report(
+        data, device=device, lr_only=lr_only, upscaler=upscaler, max_pixels=max_pixels
+    )[0]
+
+
+def decode_with_report(
+    data: bytes | str | os.PathLike | IO[bytes],
+    *,
+    device: str = "auto",
+    lr_only: bool = False,
+    upscaler: str | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> tuple[Image.Image, DecodeReport]:
+    """Returns the image (with ICC/EXIF in .info and the provenance text under
+    info["srcodec"]) and a report. `lr_only` returns the transmitted LR image as decoded by
+    the base codec, without upscaling or alpha; `upscaler` overrides the stream's choice."""
+    stream = fmt.read(image_io.read_bytes(data), max_pixels=max_pixels)
+    header = stream.header
+    lr = decode_lr(stream)
+    lr_w, lr_h = header.lr_size
+    if lr_only:
+        img = image_io.to_pil(lr)
+        text = f"transmitted low-resolution image {lr_w}x{lr_h} (no upscaling)"
+        report = DecodeReport(header, (lr_w, lr_h), None, "none", False, text)
+    else:
+        hr, report = _upscale(stream, lr, device, upscaler)
+        img = image_io.to_pil(hr, _decode_alpha(stream))
+    if stream.icc:
+        img.info["icc_profile"] = stream.icc
+    if stream.exif:
+        img.info["exif"] = stream.exif
+    img.info[PROVENANCE_KEY] = report.provenance
+    return img, report
+
+
+def decode_lr(stream: fmt.Stream) -> np.ndarray:
+    """The transmitted LR image, exactly as the base codec decodes it."""
+    header = stream.header
+    if header.downsampler != ids.DOWNSAMPLER_AA_CUBIC:
+        msg = f"downsampler id {header.downsampler} is unknown to this decoder"
+        raise UnsupportedError(msg)
+    codec = BASE_CODECS.by_wire_id(header.base).get()
+    return codec.decode(stream.base_payload, header.lr_size, header.channels)
+
+
+def _upscale(
+    stream: fmt.Stream, lr: np.ndarray, device: str, override: str | None
+) -> tuple[np.ndarray, DecodeReport]:
+    header = stream.header
+    if override is None:
+        entry = UPSCALERS.by_wire_id(header.upscaler)
+    else:
+        entry = UPSCALERS.entry(override)
+    impl = entry.get()
+    if entry.wire_id == header.upscaler and header.model_hash is not None:
+        installed = impl.model_hash()
+        if installed != header.model_hash:
+            have = installed.hex() if installed else "none"
+            msg = (
+                f"stream wants {entry.name} model {header.model_hash.hex()}, this install has "
+                f"{have}; decode with --upscaler bicubic or install the matching srcodec"
+            )
+            raise UnsupportedError(msg)
+    chosen = "cpu"
+    if impl.uses_torch:
+        from srcodec.device import pick
+
+        chosen = pick(device)
+    base_name = BASE_CODECS.by_wire_id(header.base).name
+    quality = None if header.quality == ids.QUALITY_NONE else header.quality
+    side = SideInfo(base=base_name, quality=quality, scale=header.scale)
+    hr = impl.upscale(lr, side, chosen)
+    if hr.shape[:2] != (lr.shape[0] * header.scale, lr.shape[1] * header.scale):
+        msg = f"upscaler {entry.name} returned {hr.shape}, expected x{header.scale} of {lr.shape}"
+        raise CorruptError(msg)
+    hr = np.ascontiguousarray(hr[: header.height, : header.width])
+    lr_w, lr_h = header.lr_size
+    model = f" (model {impl.model_hash().hex()})" if impl.model_hash() else ""
+    if impl.synthesizes and header.scale > 1:
+        text = (
+            f"detail above the transmitted {lr_w}x{lr_h} resolution was synthesized by the "
+            f"learned upscaler {entry.name}{model}; it is a guess, not transmitted data"
+        )
+    elif impl.synthesizes:
+        text = f"restored by the learned filter {entry.name}{model} from the transmitted image"
+    elif header.scale > 1:
+        text = f"interpolated from the transmitted {lr_w}x{lr_h} image by {entry.name}"
+    else:
+        text = "transmitted at full resolution"
+    synthesized = impl.synthesizes
+    return hr, DecodeReport(header, (lr_w, lr_h), entry.name, chosen, synthesized, text)
+
+
+def _decode_alpha(stream: fmt.Stream) -> np.ndarray | None:
+    if stream.alpha is None:
+        return None
+    header = stream.header
+    try:
+        with Image.open(io.BytesIO(stream.alpha), formats=["PNG"]) as img:
+            if img.size != (header.width, header.height) or img.mode != "L":
+                msg = f"alpha chunk is {img.mode} {img.size}, expected L {header.width}x{header.height}"
+                raise CorruptError(msg)
+            return np.asarray(img)
+    except CorruptError:
+        raise
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        msg = f"alpha chunk does not decode: {exc}"
+        raise CorruptError(msg) from None
+
+
+def info(data: bytes | str | os.PathLike | IO[bytes], *, max_pixels: int = DEFAULT_MAX_PIXELS) -> dict[str, Any]:
+    """Header fields and chunk sizes, without decoding pixels or importing torch."""
+    raw = image_io.read_bytes(data)
+    stream = fmt.read(raw, max_pixels=max_pixels)
+    h = stream.header
+    base = _name_or_id(BASE_CODECS, h.base)
+    up_entry = _entry_or_none(UPSCALERS, h.upscaler)
+    lr_w, lr_h = h.lr_size
+    learned = bool(up_entry and up_entry.learned)
+    if h.scale > 1 and learned:
+        detail = "synthesized above the LR resolution by a learned upscaler"
+    elif h.scale > 1:
+        detail = "interpolated above the LR resolution (nothing synthesized)"
+    else:
+        detail = "transmitted at full resolution"
+    chunk_bytes = {"B": len(stream.base_payload)}
+    for key, blob in (("A", stream.alpha), ("i", stream.icc), ("x", stream.exif)):
+        if blob is not None:
+            chunk_bytes[key] = len(blob)
+    return {
+        "version": "{}.{}".format(*stream.version),
+        "width": h.width,
+        "height": h.height,
+        "channels": h.channels + (1 if stream.alpha is not None else 0),
+        "colour": "gray" if h.colour == ids.COLOUR_GRAY else "rgb",
+        "alpha": stream.alpha is not None,
+        "source_bits": 16 if h.source_16bit else 8,
+        "scale": h.scale,
+        "lr_width": lr_w,
+        "lr_height": lr_h,
+        "downsampler": "aa-cubic" if h.downsampler == ids.DOWNSAMPLER_AA_CUBIC else h.downsampler,
+        "base": base,
+        "quality": None if h.quality == ids.QUALITY_NONE else h.quality,
+        "upscaler": up_entry.name if up_entry else h.upscaler,
+        "model_hash": h.model_hash.hex() if h.model_hash else None,
+        "detail": detail,
+        "icc_profile": stream.icc is not None,
+        "exif": stream.exif is not None,
+        "file_bytes": len(raw),
+        "payload_bytes": len(stream.base_payload),
+        "overhead_bytes": len(raw) - len(stream.base_payload),
+        "chunk_bytes": chunk_bytes,
+        "bpp": len(raw) * 8 / (h.width * h.height),
+    }
+
+
+def _entry_or_none(registry: Any, wire_id: int) -> Any:
+    try:
+        return registry.by_wire_id(wire_id)
+    except UnsupportedError:
+        return None
+
+
+def _name_or_id(registry: Any, wire_id: int) -> str | int:
+    entry = _entry_or_none(registry, wire_id)
+    return entry.name if entry else wire_id

@@ -1,0 +1,64 @@
+"""Upscalers: what the decoder runs on the decoded LR image. UPSCALERS maps name/wire id.
+
+An upscaler gets the decoded LR image, the integer scale, the stream's side information
+(base codec and quality, so learned models can pick a bank or condition on them) and a
+device string; it returns the image at LR size x scale (the pipeline crops to W x H).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from srcodec.format import ids
+from srcodec.registry import Entry, Registry
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy as np
+
+
+@dataclass(frozen=True)
+class SideInfo:
+    """What the stream tells an upscaler about how its input was made."""
+
+    base: str  # base codec name, e.g. "avif"
+    quality: int | None  # base quality 0-100, None for lossless bases
+    scale: int
+
+
+class Upscaler(Protocol):
+    name: str
+    synthesizes: bool  # True: it invents detail above the LR resolution (learned model)
+    uses_torch: bool  # False: decoding with it never imports torch
+
+    def model_hash(self) -> bytes | None:
+        """First 4 bytes of the SHA-256 of the model file, recorded in HEAD; None: no model."""
+        ...
+
+    def upscale(self, lr: np.ndarray, side: SideInfo, device: str) -> np.ndarray:
+        """uint8 hxwxC -> uint8 (h*scale)x(w*scale)xC."""
+        ...
+
+
+def _lazy(module: str, attr: str) -> Callable[[], Upscaler]:
+    def load() -> Upscaler:
+        import importlib
+
+        return getattr(importlib.import_module(module), attr)()
+
+    return load
+
+
+UPSCALERS: Registry[Upscaler] = Registry(
+    "upscaler",
+    [
+        Entry(
+            "bicubic",
+            ids.UPSCALER_BICUBIC,
+            _lazy("srcodec.upscale.classic", "Bicubic"),
+            summary="Pillow bicubic interpolation (no learned detail)",
+        ),
+    ],
+)

@@ -1,0 +1,79 @@
+"""Shipped model files: src/srcodec/models/<name>.npz listed in models/manifest.json.
+
+Loaded with numpy.load(allow_pickle=False), so a model file cannot execute code, and only
+after its SHA-256 matches the manifest, so a tampered or truncated file is refused. The
+first 4 bytes of that SHA-256 are the model hash recorded in a stream's HEAD (spec §4).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from srcodec.errors import BackendUnavailableError
+
+MODELS_DIR = Path(__file__).parent / "models"
+MANIFEST = MODELS_DIR / "manifest.json"
+
+
+class ModelError(BackendUnavailableError):
+    """A shipped model is missing, tampered with or unreadable."""
+
+
+def manifest() -> dict[str, dict[str, Any]]:
+    try:
+        return json.loads(MANIFEST.read_text())
+    except FileNotFoundError:
+        return {}
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def entry(name: str) -> dict[str, Any]:
+    models = manifest()
+    if name not in models:
+        msg = f"model {name!r} is not in {MANIFEST.name} (known: {', '.join(models) or 'none'})"
+        raise ModelError(msg)
+    return models[name]
+
+
+def stream_hash(name: str) -> bytes:
+    """The 4-byte model hash a stream records for this model."""
+    return bytes.fromhex(entry(name)["sha256"])[:4]
+
+
+@cache
+def load(name: str) -> dict[str, np.ndarray]:
+    """Arrays of model `name`, after checking its SHA-256 against the manifest."""
+    expected = entry(name)["sha256"]
+    path = MODELS_DIR / entry(name)["file"]
+    if not path.is_file():
+        msg = f"model file {path} is missing; reinstall srcodec"
+        raise ModelError(msg)
+    blob = path.read_bytes()
+    actual = hashlib.sha256(blob).hexdigest()
+    if actual != expected:
+        msg = f"model file {path.name} has SHA-256 {actual[:16]}..., manifest says {expected[:16]}... (tampered or corrupt); refusing to load"
+        raise ModelError(msg)
+    import io
+
+    try:
+        with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    except (ValueError, OSError) as exc:
+        msg = f"model file {path.name} is unreadable: {exc}"
+        raise ModelError(msg) from None
+
+
+def register(name: str, file: Path, meta: dict[str, Any]) -> None:
+    """Add or update a manifest entry (used by tools/ export scripts)."""
+    models = manifest()
+    models[name] = {"file": file.name, "sha256": sha256_file(file), **meta}
+    MANIFEST.write_text(json.dumps(models, indent=2, sort_keys=True) + "\n")
