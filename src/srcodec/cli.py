@@ -48,14 +48,31 @@ def build_parser() -> argparse.ArgumentParser:
     enc = sub.add_parser("encode", help="image -> .srz")
     enc.add_argument("input", help="any image Pillow reads")
     enc.add_argument("output", help="the .srz file to write")
-    enc.add_argument("--scale", type=int, choices=(1, 2, 3, 4), default=2,
-                     help="downsampling factor (default 2; 1 = full resolution)")
-    enc.add_argument("--base", choices=BASE_CODECS.names(), default="avif",
-                     help="base-layer codec for the LR image (default avif)")
-    enc.add_argument("--quality", type=_quality, default=None,
-                     help="base codec quality 0-100 (default: the codec's own, avif 50)")
-    enc.add_argument("--upscaler", choices=UPSCALERS.names(), default=None,
-                     help="upscaler the decoder should run (default: best shipped)")
+    enc.add_argument(
+        "--scale",
+        type=int,
+        choices=(1, 2, 3, 4),
+        default=2,
+        help="downsampling factor (default 2; 1 = full resolution)",
+    )
+    enc.add_argument(
+        "--base",
+        choices=BASE_CODECS.names(),
+        default="avif",
+        help="base-layer codec for the LR image (default avif)",
+    )
+    enc.add_argument(
+        "--quality",
+        type=_quality,
+        default=None,
+        help="base codec quality 0-100 (default: the codec's own, avif 50)",
+    )
+    enc.add_argument(
+        "--upscaler",
+        choices=UPSCALERS.names(),
+        default=None,
+        help="upscaler the decoder should run (default: best shipped)",
+    )
     enc.add_argument("--strip", action="store_true", help="drop ICC profile and EXIF")
     enc.add_argument("-q", "--quiet", action="store_true")
 
@@ -63,12 +80,20 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("input")
     dec.add_argument("output", help="output image; format by extension (PNG by default)")
     dec.add_argument("--device", default="auto", help="auto | cpu | cuda[:N] (default auto)")
-    dec.add_argument("--lr-only", action="store_true",
-                     help="write only the transmitted low-resolution image")
-    dec.add_argument("--upscaler", choices=UPSCALERS.names(), default=None,
-                     help="override the upscaler recorded in the stream")
-    dec.add_argument("--report", action="store_true",
-                     help="print LR consistency: PSNR of the downsampled output vs the decoded LR")
+    dec.add_argument(
+        "--lr-only", action="store_true", help="write only the transmitted low-resolution image"
+    )
+    dec.add_argument(
+        "--upscaler",
+        choices=UPSCALERS.names(),
+        default=None,
+        help="override the upscaler recorded in the stream",
+    )
+    dec.add_argument(
+        "--report",
+        action="store_true",
+        help="print LR consistency: PSNR of the downsampled output vs the decoded LR",
+    )
     dec.add_argument("-q", "--quiet", action="store_true")
 
     inf = sub.add_parser("info", help="describe a .srz stream, or list codecs without INPUT")
@@ -76,7 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     inf.add_argument("--json", action="store_true", help="machine-readable output")
 
     demo = sub.add_parser("demo", help="encode + decode a bundled sample image")
-    demo.add_argument("--out", default="srcodec-demo", help="folder to write (default srcodec-demo)")
+    demo.add_argument(
+        "--out", default="srcodec-demo", help="folder to write (default srcodec-demo)"
+    )
 
     try:
         from srcodec.rd.command import add_parser as add_rd_parser
@@ -129,15 +156,23 @@ def cmd_encode(args: argparse.Namespace) -> int:
     if not Path(args.input).exists():
         msg = f"{args.input}: no such file"
         raise UsageError(msg)
-    data = pipeline.encode(args.input, scale=args.scale, base=args.base, quality=args.quality,
-                           upscaler=args.upscaler, keep_metadata=not args.strip)
+    data = pipeline.encode(
+        args.input,
+        scale=args.scale,
+        base=args.base,
+        quality=args.quality,
+        upscaler=args.upscaler,
+        keep_metadata=not args.strip,
+    )
     image_io.write_atomic(args.output, lambda f: f.write(data))
     if not args.quiet:
         i = pipeline.info(data)
         q = "" if i["quality"] is None else f" q{i['quality']}"
-        print(f"{args.output}: {i['file_bytes']} bytes, {i['bpp']:.4f} bpp; "
-              f"{i['width']}x{i['height']} -> {i['lr_width']}x{i['lr_height']} "
-              f"{i['base']}{q}, upscaler {i['upscaler']}")
+        print(
+            f"{args.output}: {i['file_bytes']} bytes, {i['bpp']:.4f} bpp; "
+            f"{i['width']}x{i['height']} -> {i['lr_width']}x{i['lr_height']} "
+            f"{i['base']}{q}, upscaler {i['upscaler']}"
+        )
     return EXIT_OK
 
 
@@ -145,12 +180,15 @@ def cmd_decode(args: argparse.Namespace) -> int:
     from srcodec import image_io, pipeline
 
     _refuse_same_file(args.input, args.output)
-    img, report = pipeline.decode_with_report(args.input, device=args.device,
-                                              lr_only=args.lr_only, upscaler=args.upscaler)
+    img, report = pipeline.decode_with_report(
+        args.input, device=args.device, lr_only=args.lr_only, upscaler=args.upscaler
+    )
     image_io.save_image(img, args.output, text={"srcodec": report.provenance})
     if args.report and not args.lr_only:
-        print(f"LR consistency: {_lr_consistency(args.input, img):.2f} dB "
-              "(PSNR of the output downsampled vs the transmitted LR image)")
+        print(
+            f"LR consistency: {_lr_consistency(args.input, img):.2f} dB "
+            "(PSNR of the output downsampled vs the transmitted LR image)"
+        )
     if not args.quiet:
         where = f" on {report.device}" if report.device not in ("cpu", "none") else ""
         print(f"{args.output}: {img.width}x{img.height}{where}; {report.provenance}")
@@ -192,15 +230,25 @@ def _list_components(as_json: bool) -> int:
     for kind, registry in (("base", BASE_CODECS), ("upscaler", UPSCALERS)):
         for entry in registry:
             missing = entry.missing()
-            rows.append({"kind": kind, "name": entry.name, "id": entry.wire_id,
-                         "available": missing is None, "reason": missing,
-                         "summary": entry.summary})
+            rows.append(
+                {
+                    "kind": kind,
+                    "name": entry.name,
+                    "id": entry.wire_id,
+                    "available": missing is None,
+                    "reason": missing,
+                    "summary": entry.summary,
+                }
+            )
     if as_json:
         print(json.dumps(rows, indent=2))
     else:
         for r in rows:
             state = "yes" if r["available"] else f"no ({r['reason']})"
-            print(f"{r['kind']:9s} {r['name']:10s} id {r['id']:<3d} available: {state:5s} {r['summary']}")
+            print(
+                f"{r['kind']:9s} {r['name']:10s} id {r['id']:<3d} "
+                f"available: {state:5s} {r['summary']}"
+            )
     return EXIT_OK
 
 
@@ -225,7 +273,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     original = image_io.load(sample).pixels
     quality = metrics.psnr(original, np.asarray(img))
     print(f"sample      {sample} ({i['width']}x{i['height']})")
-    print(f"settings    scale {i['scale']}, base {i['base']} q{i['quality']}, upscaler {i['upscaler']}")
+    print(
+        f"settings    scale {i['scale']}, base {i['base']} q{i['quality']}, "
+        f"upscaler {i['upscaler']}"
+    )
     print(f"size        {i['file_bytes']} bytes ({i['overhead_bytes']} container overhead)")
     print(f"bpp         {i['bpp']:.4f}")
     print(f"PSNR        {quality:.2f} dB (RGB, vs the original)")

@@ -11,15 +11,17 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from srcodec.errors import SrcodecError, UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ImageLike = str | os.PathLike | Image.Image | np.ndarray
 _GRAY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N"}
@@ -169,7 +171,9 @@ def _umask() -> int:
     return mask
 
 
-def save_image(img: Image.Image, path: str | os.PathLike, text: dict[str, str] | None = None) -> None:
+def save_image(
+    img: Image.Image, path: str | os.PathLike, text: dict[str, str] | None = None
+) -> None:
     """Save by extension (PNG if none/unknown), keeping ICC/EXIF and adding PNG text chunks."""
     path = Path(path)
     fmt = Image.registered_extensions().get(path.suffix.lower(), "PNG")

@@ -197,7 +197,8 @@ def _decode_alpha(stream: fmt.Stream) -> np.ndarray | None:
     try:
         with Image.open(io.BytesIO(stream.alpha), formats=["PNG"]) as img:
             if img.size != (header.width, header.height) or img.mode != "L":
-                msg = f"alpha chunk is {img.mode} {img.size}, expected L {header.width}x{header.height}"
+                want = f"L {header.width}x{header.height}"
+                msg = f"alpha chunk is {img.mode} {img.size}, expected {want}"
                 raise CorruptError(msg)
             return np.asarray(img)
     except CorruptError:
@@ -207,7 +208,9 @@ def _decode_alpha(stream: fmt.Stream) -> np.ndarray | None:
         raise CorruptError(msg) from None
 
 
-def info(data: bytes | str | os.PathLike | IO[bytes], *, max_pixels: int = DEFAULT_MAX_PIXELS) -> dict[str, Any]:
+def info(
+    data: bytes | str | os.PathLike | IO[bytes], *, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> dict[str, Any]:
     """Header fields and chunk sizes, without decoding pixels or importing torch."""
     raw = image_io.read_bytes(data)
     stream = fmt.read(raw, max_pixels=max_pixels)

@@ -7,11 +7,13 @@ implementation is imported on first use, so `avif + bicubic` never pulls in torc
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from srcodec.errors import UnsupportedError, UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 T = TypeVar("T")
 

@@ -60,7 +60,10 @@ def load(name: str) -> dict[str, np.ndarray]:
     blob = path.read_bytes()
     actual = hashlib.sha256(blob).hexdigest()
     if actual != expected:
-        msg = f"model file {path.name} has SHA-256 {actual[:16]}..., manifest says {expected[:16]}... (tampered or corrupt); refusing to load"
+        msg = (
+            f"model file {path.name} has SHA-256 {actual[:16]}..., manifest says "
+            f"{expected[:16]}... (tampered or corrupt); refusing to load"
+        )
         raise ModelError(msg)
     import io
 

@@ -55,13 +55,20 @@ class PillowCodec:
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 img = Image.open(io.BytesIO(payload), formats=[self.pil_format])
                 if img.size != size:  # checked before pixels are decoded
-                    msg = f"base layer is {img.size[0]}x{img.size[1]}, header says {size[0]}x{size[1]}"
+                    got, want = "x".join(map(str, img.size)), "x".join(map(str, size))
+                    msg = f"base layer is {got}, header says {want}"
                     raise CorruptError(msg)
                 img.load()
         except CorruptError:
             raise
-        except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombWarning,
-                Image.DecompressionBombError) as exc:
+        except (
+            OSError,
+            SyntaxError,
+            ValueError,
+            EOFError,
+            Image.DecompressionBombWarning,
+            Image.DecompressionBombError,
+        ) as exc:
             msg = f"{self.name} base layer does not decode: {exc}"
             raise CorruptError(msg) from None
         img = img.convert("L" if channels == 1 else "RGB")

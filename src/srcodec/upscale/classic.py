@@ -6,10 +6,13 @@ downsampler (spec §5), so the two are aligned without a shift.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PIL import Image
 
-from srcodec.upscale import SideInfo
+if TYPE_CHECKING:
+    from srcodec.upscale import SideInfo
 
 
 def resize_bicubic(lr: np.ndarray, scale: int) -> np.ndarray:

@@ -1,0 +1,161 @@
+"""End-to-end CLI tests through a subprocess: exit codes, one-line errors, no partial output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+from conftest import synthetic
+from PIL import Image
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "srcodec", *args], capture_output=True, text=True, cwd=cwd
+    )
+
+
+@pytest.fixture
+def image(tmp_path: Path) -> Path:
+    path = tmp_path / "in.png"
+    Image.fromarray(synthetic(50, 30)).save(path)
+    return path
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, text: str) -> None:
+    assert result.returncode == code, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("srcodec: error: ")
+    assert text in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_encode_decode_info(tmp_path: Path, image: Path) -> None:
+    srz, out, lr = tmp_path / "a.srz", tmp_path / "a.png", tmp_path / "lr.png"
+    enc = run("encode", str(image), str(srz), "--base", "webp", "--quality", "40", "--scale", "2")
+    assert enc.returncode == 0, enc.stderr
+    assert "bpp" in enc.stdout
+    dec = run("decode", str(srz), str(out), "--report")
+    assert dec.returncode == 0, dec.stderr
+    assert "LR consistency" in dec.stdout
+    decoded = Image.open(out)
+    assert decoded.size == (50, 30)
+    assert "interpolated" in decoded.text["srcodec"]
+    assert run("decode", str(srz), str(lr), "--lr-only").returncode == 0
+    assert Image.open(lr).size == (25, 15)
+    info = run("info", str(srz), "--json")
+    assert '"base": "webp"' in info.stdout
+    listing = run("info")
+    assert "avif" in listing.stdout
+    assert "bicubic" in listing.stdout
+
+
+def test_corrupt_stream_exit_1_no_output(tmp_path: Path, image: Path) -> None:
+    srz = tmp_path / "a.srz"
+    assert run("encode", str(image), str(srz)).returncode == 0
+    data = bytearray(srz.read_bytes())
+    data[-3] ^= 0xFF
+    bad = tmp_path / "bad.srz"
+    bad.write_bytes(bytes(data))
+    out = tmp_path / "out.png"
+    assert_one_line_error(run("decode", str(bad), str(out)), 1, "CRC-32 mismatch")
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.srz", "bad.srz", "in.png"]
+    truncated = tmp_path / "t.srz"
+    truncated.write_bytes(bytes(data[:40]))
+    assert_one_line_error(run("decode", str(truncated), str(out)), 1, "remain")
+    assert_one_line_error(run("info", str(image)), 1, "not an .srz stream")
+
+
+def test_usage_errors_exit_2(tmp_path: Path, image: Path) -> None:
+    out = tmp_path / "x.srz"
+    assert_one_line_error(run("encode", str(image), str(out), "--quality", "300"), 2, "quality")
+    assert_one_line_error(run("encode", str(image), str(out), "--base", "gif"), 2, "gif")
+    assert_one_line_error(run("encode", str(tmp_path / "nope.png"), str(out)), 2, "no such file")
+    assert_one_line_error(run("frobnicate"), 2, "invalid choice")
+    assert not out.exists()
+
+
+def test_never_overwrites_input(tmp_path: Path, image: Path) -> None:
+    before = image.read_bytes()
+    assert_one_line_error(run("encode", str(image), str(image)), 2, "is the input")
+    assert image.read_bytes() == before
+
+
+def test_not_an_image_input(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"definitely not an image")
+    assert_one_line_error(run("encode", str(junk), str(tmp_path / "o.srz")), 1, "Pillow")
+    assert not (tmp_path / "o.srz").exists()
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0 if hasattr(os, "geteuid") else True,
+    reason="root ignores directory permissions",
+)
+def test_read_only_directory(tmp_path: Path, image: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        result = run("encode", str(image), str(locked / "a.srz"))
+        assert_one_line_error(result, 1, "ermission denied")
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o700)
+
+
+def test_write_failure_leaves_nothing(tmp_path: Path, image: Path) -> None:
+    """An output path whose parent is a file cannot be written: one line, exit 2, no debris."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert_one_line_error(run("encode", str(image), str(blocker / "a.srz")), 2, "does not exist")
+
+
+def test_demo(tmp_path: Path) -> None:
+    result = run("demo", "--out", str(tmp_path / "demo"))
+    assert result.returncode == 0, result.stderr
+    for word in ("bytes", "bpp", "PSNR", "sample.srz"):
+        assert word in result.stdout
+    assert np.asarray(Image.open(tmp_path / "demo" / "sample-decoded.png")).shape == (192, 256, 3)
+
+
+def test_info_does_not_import_torch(tmp_path: Path, image: Path) -> None:
+    srz = tmp_path / "a.srz"
+    assert run("encode", str(image), str(srz)).returncode == 0
+    code = (
+        "import sys; from srcodec.cli import main; rc = main(['info', sys.argv[1]]); "
+        "sys.exit(3 if 'torch' in sys.modules else rc)"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(srz)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("errno_", "text"), [(13, "Permission denied"), (28, "No space left on device")]
+)
+def test_os_errors_while_writing(
+    tmp_path: Path, image: Path, monkeypatch: pytest.MonkeyPatch, capsys, errno_: int, text: str
+) -> None:
+    """Permission and disk-full errors (simulated: as root, chmod does not stop writes)."""
+    from srcodec import cli, image_io
+
+    def failing_write(f) -> None:
+        raise OSError(errno_, os.strerror(errno_))
+
+    real = image_io.write_atomic
+    monkeypatch.setattr(image_io, "write_atomic", lambda path, write: real(path, failing_write))
+    out = tmp_path / "a.srz"
+    assert cli.main(["encode", str(image), str(out)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert text in err[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]  # no temp file left

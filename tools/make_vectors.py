@@ -1,0 +1,180 @@
+"""Write bitstream_spec/vectors/*.srz and expected.json (spec §12).
+
+Usage: python tools/make_vectors.py  (deterministic: fixed seeds, synthetic images)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+import srcodec
+from srcodec import format as fmt
+from srcodec.format import ids
+from srcodec.format.chunks import Chunk, encode_chunk
+
+OUT = Path(__file__).resolve().parent.parent / "bitstream_spec" / "vectors"
+
+
+def synthetic(w: int, h: int, channels: int = 3, seed: int = 0) -> np.ndarray:
+    """Smooth gradients plus a little noise, so every base codec has work to do."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w]
+    planes = [
+        (x * 255 / max(w - 1, 1)),
+        (y * 255 / max(h - 1, 1)),
+        (128 + 100 * np.sin((x + y) / 3.0)),
+    ][:channels]
+    img = np.stack(planes, axis=-1) + rng.normal(0, 8, (h, w, channels))
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def sha(arr: np.ndarray | bytes) -> str:
+    return hashlib.sha256(
+        arr if isinstance(arr, bytes) else np.ascontiguousarray(arr).tobytes()
+    ).hexdigest()
+
+
+def exif_with_description() -> bytes:
+    exif = Image.Exif()
+    exif[0x010E] = "srcodec conformance vector"  # ImageDescription
+    return exif.tobytes()
+
+
+def valid_vectors() -> dict[str, bytes]:
+    v: dict[str, bytes] = {}
+    v["png-gray-1x1-s1"] = srcodec.encode(np.full((1, 1), 77, np.uint8), scale=1, base="png")
+    v["png-rgb-7x5-s2"] = srcodec.encode(synthetic(7, 5, seed=1), scale=2, base="png")
+    v["jpeg-rgb-33x17-s3-q60"] = srcodec.encode(
+        synthetic(33, 17, seed=2), scale=3, base="jpeg", quality=60
+    )
+    v["webp-rgb-16x16-s2-q50"] = srcodec.encode(
+        synthetic(16, 16, seed=3), scale=2, base="webp", quality=50
+    )
+    v["avif-rgb-24x16-s4-q40"] = srcodec.encode(
+        synthetic(24, 16, seed=4), scale=4, base="avif", quality=40
+    )
+    v["avif-gray-20x12-s2-q60"] = srcodec.encode(
+        synthetic(20, 12, 1, seed=5), scale=2, base="avif", quality=60
+    )
+    rgba = np.concatenate(
+        [synthetic(9, 6, seed=6), np.arange(54, dtype=np.uint8).reshape(6, 9, 1) * 4], axis=2
+    )
+    v["png-rgba-9x6-s2"] = srcodec.encode(rgba, scale=2, base="png")
+    img = Image.fromarray(synthetic(12, 8, seed=7))
+    img.info["icc_profile"] = b"not-a-real-profile-but-carried-verbatim"
+    base = srcodec.encode(img, scale=2, base="png")
+    stream = fmt.read(base)
+    stream.exif = exif_with_description()
+    stream.extra.append(Chunk(ord("z"), b"unknown ancillary chunk: decoders skip it"))
+    v["png-rgb-12x8-s2-icc-exif-unknown-ancillary"] = fmt.write(stream)
+    # A stream that names a learned upscaler; its LR must decode without the model.
+    stream = fmt.read(srcodec.encode(synthetic(10, 10, seed=8), scale=2, base="png"))
+    h = stream.header
+    stream.header = type(h)(
+        **{**h.__dict__, "upscaler": ids.UPSCALER_RAISR, "model_hash": b"\x01\x02\x03\x04"}
+    )
+    v["png-rgb-10x10-s2-raisr-hash"] = fmt.write(stream)
+    return v
+
+
+def bad_vectors(good: bytes) -> dict[str, tuple[bytes, str]]:
+    sig = fmt.SIGNATURE
+    head = fmt.read(good).header
+
+    def with_chunks(*chunks: Chunk) -> bytes:
+        return sig + b"".join(encode_chunk(c) for c in chunks)
+
+    payload = fmt.read(good).base_payload
+    H = Chunk(ids.CHUNK_HEAD, head.to_bytes())
+    B = Chunk(ids.CHUNK_BASE, payload)
+    flipped = bytearray(good)
+    flipped[-6] ^= 0x01
+    huge = fmt.Header(width=100_000, height=100_000, base=ids.BASE_PNG, quality=255)
+    wrong_size = fmt.Header(width=30, height=30, scale=2, base=ids.BASE_PNG, quality=255)
+    bad_id = type(head)(**{**head.__dict__, "base": 99})
+    return {
+        "bad-magic": (b"\x89PNG" + good[4:], "NotSrzError"),
+        "bad-version-2.0": (good[:3] + b"\x20" + good[4:], "UnsupportedError"),
+        "bad-truncated-in-base": (good[:-9], "TruncatedError"),
+        "bad-truncated-before-base": (with_chunks(H), "TruncatedError"),
+        "bad-truncated-signature": (sig[:3], "TruncatedError"),
+        "bad-crc": (bytes(flipped), "ChecksumError"),
+        "bad-unknown-critical-chunk": (
+            with_chunks(H, Chunk(ord("Q"), b"?"), B),
+            "UnsupportedError",
+        ),
+        "bad-enhancement-reserved": (
+            with_chunks(H, Chunk(ids.CHUNK_ENHANCEMENT, b""), B),
+            "UnsupportedError",
+        ),
+        "bad-head-not-first": (with_chunks(B, H), "CorruptError"),
+        "bad-duplicate-head": (with_chunks(H, H, B), "CorruptError"),
+        "bad-trailing-bytes": (good + b"\x00", "CorruptError"),
+        "bad-oversize-pixels": (
+            with_chunks(Chunk(ids.CHUNK_HEAD, huge.to_bytes()), B),
+            "LimitError",
+        ),
+        "bad-base-size-mismatch": (
+            with_chunks(Chunk(ids.CHUNK_HEAD, wrong_size.to_bytes()), B),
+            "CorruptError",
+        ),
+        "bad-unknown-base-id": (
+            with_chunks(Chunk(ids.CHUNK_HEAD, bad_id.to_bytes()), B),
+            "UnsupportedError",
+        ),
+        "bad-head-length": (
+            with_chunks(Chunk(ids.CHUNK_HEAD, head.to_bytes() + b"\x00"), B),
+            "CorruptError",
+        ),
+        "bad-chunk-type": (sig + b"\x00" + good[4:], "CorruptError"),
+    }
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    for old in OUT.glob("*.srz"):
+        old.unlink()
+    expected: dict[str, dict] = {}
+    good = valid_vectors()
+    for name, data in good.items():
+        (OUT / f"{name}.srz").write_bytes(data)
+        lr = np.asarray(srcodec.decode(data, lr_only=True))
+        entry = {
+            k: v
+            for k, v in srcodec.info(data).items()
+            if k
+            in (
+                "version",
+                "width",
+                "height",
+                "colour",
+                "alpha",
+                "scale",
+                "lr_width",
+                "lr_height",
+                "base",
+                "quality",
+                "upscaler",
+                "model_hash",
+                "icc_profile",
+                "exif",
+            )
+        }
+        entry["lr_sha256"] = sha(lr)
+        if entry["upscaler"] == "bicubic":
+            entry["decoded_sha256"] = sha(np.asarray(srcodec.decode(data)))
+        expected[f"{name}.srz"] = entry
+    for name, (data, error) in bad_vectors(good["png-rgb-7x5-s2"]).items():
+        (OUT / f"{name}.srz").write_bytes(data)
+        expected[f"{name}.srz"] = {"error": error}
+    (OUT / "expected.json").write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {len(expected)} vectors to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
