@@ -37,12 +37,23 @@ def taps(scale: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _downsample_axis(img: np.ndarray, scale: int, axis: int) -> np.ndarray:
+    """Filter and decimate along `axis`: one strided slice per tap of an edge-padded copy."""
     n = img.shape[axis]
     out_n = -(-n // scale)
     offsets, weights = taps(scale)
-    index = np.clip(np.arange(out_n)[:, None] * scale + offsets[None, :], 0, n - 1)
-    gathered = np.take(img, index, axis=axis)  # axis becomes (out_n, taps)
-    return np.tensordot(gathered, weights, axes=([axis + 1], [0]))
+    lo = int(-offsets.min())
+    hi = max(0, (out_n - 1) * scale + int(offsets.max()) - (n - 1))
+    pad = [(0, 0)] * img.ndim
+    pad[axis] = (lo, hi)
+    padded = np.pad(img, pad, mode="edge")  # edge clamping = the spec's padding rule
+    out = None
+    for offset, weight in zip(offsets, weights, strict=True):
+        start = lo + int(offset)
+        index = [slice(None)] * img.ndim
+        index[axis] = slice(start, start + (out_n - 1) * scale + 1, scale)
+        term = padded[tuple(index)] * weight
+        out = term if out is None else out + term
+    return out
 
 
 def downsample(hr: np.ndarray, scale: int) -> np.ndarray:

@@ -1,0 +1,97 @@
+"""Encode/decode time per base codec on one Kodak image, against Pillow on the same LR.
+
+    python tools/bench_codec.py [IMAGE] [--runs 7] [--scale 2]
+
+srcodec's times cover the whole pipeline (load excluded: the image is in memory; encode =
+downsample + base encode + container; decode = parse + base decode + bicubic upscale). The
+reference is Pillow encoding/decoding the same LR image with the same settings, measured in
+the same run, so the ratio says what srcodec adds on top of the base codec.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+import srcodec
+from srcodec.base import BASE_CODECS
+from srcodec.base.pillow import PILLOW_CODECS
+from srcodec.resample import downsample
+
+KODIM = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "kodak" / "kodim23.png"
+
+
+def median_time(fn, runs: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("image", nargs="?", default=str(KODIM))
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--scale", type=int, default=2)
+    args = parser.parse_args()
+    hr = np.asarray(Image.open(args.image).convert("RGB"))
+    lr = downsample(hr, args.scale)
+    print(
+        f"image {args.image} {hr.shape[1]}x{hr.shape[0]}, scale {args.scale}, "
+        f"median of {args.runs} runs, Pillow {Image.__version__}"
+    )
+    header = (
+        "| base | q | bytes | srcodec enc ms | Pillow enc ms | ratio | "
+        "srcodec dec ms | Pillow dec ms | ratio |"
+    )
+    print(header)
+    print("|" + "---|" * 9)
+    for name in BASE_CODECS.names():
+        print(bench_one(name, hr, lr, args.scale, args.runs))
+
+
+def bench_one(name: str, hr: np.ndarray, lr: np.ndarray, scale: int, runs: int) -> str:
+    codec = PILLOW_CODECS[name]
+    quality = codec.default_quality
+    data = srcodec.encode(hr, scale=scale, base=name, quality=quality)
+    kwargs = dict(codec.options)
+    if quality is not None:
+        kwargs["quality"] = quality
+    lr_img = Image.fromarray(lr)
+
+    def pil_encode() -> bytes:
+        buf = io.BytesIO()
+        lr_img.save(buf, format=codec.pil_format, **kwargs)
+        return buf.getvalue()
+
+    payload = pil_encode()
+
+    def pil_decode() -> None:
+        Image.open(io.BytesIO(payload)).load()
+
+    def our_encode() -> None:
+        srcodec.encode(hr, scale=scale, base=name, quality=quality)
+
+    def our_decode() -> None:
+        srcodec.decode(data)
+
+    enc, ref_enc = median_time(our_encode, runs), median_time(pil_encode, runs)
+    dec, ref_dec = median_time(our_decode, runs), median_time(pil_decode, runs)
+    q = "-" if quality is None else str(quality)
+    return (
+        f"| {name} | {q} | {len(data)} | {enc * 1e3:.1f} | {ref_enc * 1e3:.1f} | "
+        f"{enc / ref_enc:.2f} | {dec * 1e3:.1f} | {ref_dec * 1e3:.1f} | {dec / ref_dec:.2f} |"
+    )
+
+
+if __name__ == "__main__":
+    main()
