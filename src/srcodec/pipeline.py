@@ -203,8 +203,8 @@ def _decode_alpha(stream: fmt.Stream) -> np.ndarray | None:
             return np.asarray(img)
     except CorruptError:
         raise
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        msg = f"alpha chunk does not decode: {exc}"
+    except Exception as exc:  # untrusted PNG: any failure means corrupt
+        msg = f"alpha chunk does not decode: {type(exc).__name__}: {exc}"
         raise CorruptError(msg) from None
 
 

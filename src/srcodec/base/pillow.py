@@ -61,15 +61,10 @@ class PillowCodec:
                 img.load()
         except CorruptError:
             raise
-        except (
-            OSError,
-            SyntaxError,
-            ValueError,
-            EOFError,
-            Image.DecompressionBombWarning,
-            Image.DecompressionBombError,
-        ) as exc:
-            msg = f"{self.name} base layer does not decode: {exc}"
+        except Exception as exc:
+            # Untrusted payload into a third-party decoder: whatever it raises (OSError,
+            # SyntaxError, struct.error, DecompressionBomb*, ...) means "does not decode".
+            msg = f"{self.name} base layer does not decode: {type(exc).__name__}: {exc}"
             raise CorruptError(msg) from None
         img = img.convert("L" if channels == 1 else "RGB")
         arr = np.asarray(img)

@@ -1,0 +1,210 @@
+"""Mutation fuzzer for the decoder: only documented srcodec errors may escape.
+
+    python tools/fuzz_decode.py --inputs 100000 [--seed 0] [--timeout 5] [--crashes DIR]
+
+Seeds are valid streams of every base codec and every available upscaler (plus alpha, ICC,
+EXIF and odd sizes). Each input is a seed mutated by one to three of: bit flips, random
+bytes, insertions, deletions, truncation, splicing two seeds, chunk duplication/reordering;
+half of the mutants get their chunk CRCs recomputed so the damage reaches the header, base
+payload and upscaler code instead of stopping at the checksum. Each input runs `info` and
+`decode` (and `decode(lr_only=True)`); an exception that is not a SrcodecError is a crash,
+an input over --timeout seconds is a hang. Crashers are saved for regression tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import random
+import re
+import signal
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+import srcodec
+from srcodec.base import BASE_CODECS
+from srcodec.format.chunks import encode_varint
+from srcodec.upscale import UPSCALERS
+
+MAX_PIXELS = 1 << 20  # keep hostile headers from making each input slow
+
+
+class Hang(Exception):
+    pass
+
+
+def seeds() -> list[bytes]:
+    rng = np.random.default_rng(0)
+    out = []
+    upscalers = [e.name for e in UPSCALERS if e.missing() is None]
+    for i, base in enumerate(BASE_CODECS.names()):
+        for j, upscaler in enumerate(upscalers):
+            w, h = (24, 16) if (i + j) % 2 else (13, 7)
+            img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+            out.append(srcodec.encode(img, scale=2, base=base, quality=40, upscaler=upscaler))
+    rgba = Image.fromarray(rng.integers(0, 256, (9, 11, 4), dtype=np.uint8))
+    rgba.info["icc_profile"] = b"icc" * 20
+    out.append(srcodec.encode(rgba, scale=1, base="png"))
+    gray = rng.integers(0, 256, (10, 10), dtype=np.uint8)
+    out.append(srcodec.encode(gray, scale=3, base="jpeg", quality=30))
+    return out
+
+
+def split_chunks(data: bytes) -> list[tuple[int, bytes]] | None:
+    """Lenient chunk split (no CRC check) so mutants can be re-sealed."""
+    pos, chunks = 4, []
+    while pos < len(data):
+        ctype, pos = data[pos], pos + 1
+        length, shift = 0, 0
+        while pos < len(data) and shift < 28:
+            byte = data[pos]
+            pos += 1
+            length |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        if pos + length + 4 > len(data):
+            return None
+        chunks.append((ctype, data[pos : pos + length]))
+        pos += length + 4
+    return chunks
+
+
+def seal(signature: bytes, chunks: list[tuple[int, bytes]]) -> bytes:
+    out = bytearray(signature)
+    for ctype, body in chunks:
+        head = bytes([ctype]) + encode_varint(len(body)) + body
+        out += head + zlib.crc32(head).to_bytes(4, "big")
+    return bytes(out)
+
+
+def mutate(data: bytes, pool: list[bytes], rnd: random.Random) -> bytes:
+    buf = bytearray(data)
+    for _ in range(rnd.randint(1, 3)):
+        op = rnd.randrange(8)
+        if not buf:
+            buf = bytearray(rnd.choice(pool))
+        pos = rnd.randrange(len(buf))
+        if op == 0:
+            buf[pos] ^= 1 << rnd.randrange(8)
+        elif op == 1:
+            buf[pos] = rnd.randrange(256)
+        elif op == 2:
+            buf[pos:pos] = rnd.randbytes(rnd.randint(1, 8))
+        elif op == 3:
+            del buf[pos : pos + rnd.randint(1, 16)]
+        elif op == 4:
+            del buf[pos:]
+        elif op == 5:
+            other = rnd.choice(pool)
+            buf = buf[:pos] + other[rnd.randrange(len(other)) :]
+        elif op == 6:
+            buf[pos : pos + 4] = rnd.choice([b"\xff\xff\xff\x7f", b"\x00\x00", b"\x80\x80\x80\x01"])
+        else:
+            chunks = split_chunks(bytes(buf))
+            if chunks and len(chunks) > 1:
+                i = rnd.randrange(len(chunks))
+                if rnd.random() < 0.5:
+                    chunks.insert(rnd.randrange(len(chunks) + 1), chunks[i])
+                else:
+                    j = rnd.randrange(len(chunks))
+                    chunks[i], chunks[j] = chunks[j], chunks[i]
+                buf = bytearray(seal(bytes(buf[:4]), chunks))
+    if rnd.random() < 0.5:
+        chunks = split_chunks(bytes(buf))
+        if chunks:
+            buf = bytearray(seal(bytes(buf[:4]), chunks))
+    return bytes(buf)
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise Hang
+
+
+def exercise(data: bytes) -> None:
+    srcodec.info(data, max_pixels=MAX_PIXELS)
+    srcodec.decode(data, lr_only=True, max_pixels=MAX_PIXELS)
+    srcodec.decode(data, device="cpu", max_pixels=MAX_PIXELS)
+
+
+def error_kind(exc: BaseException) -> str:
+    """Class plus message with numbers stripped: 'distinct errors' for the summary."""
+    text = re.sub(r"\d+|0x[0-9a-f]+|'[^']*'", "#", str(exc))[:60]
+    return f"{type(exc).__name__}: {text}"
+
+
+def run(inputs: int, seed: int, timeout: float, crash_dir: Path | None, progress: bool) -> dict:
+    rnd = random.Random(seed)
+    pool = seeds()
+    kinds: collections.Counter[str] = collections.Counter()
+    crashes, hangs, ok = [], [], 0
+    signal.signal(signal.SIGALRM, _alarm)
+    start = time.monotonic()
+    for n in range(inputs):
+        data = mutate(rnd.choice(pool), pool, rnd)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            exercise(data)
+            ok += 1
+        except srcodec.SrcodecError as exc:
+            kinds[error_kind(exc)] += 1
+        except Hang:
+            hangs.append(data)
+        except Exception as exc:  # a crash: anything undocumented escaping
+            crashes.append((data, f"{type(exc).__name__}: {exc}"))
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        if progress and n and n % 5000 == 0:
+            rate = n / (time.monotonic() - start)
+            print(
+                f"{n} inputs, {len(crashes)} crashes, {len(hangs)} hangs, {rate:.0f}/s",
+                file=sys.stderr,
+            )
+    if crash_dir and (crashes or hangs):
+        crash_dir.mkdir(parents=True, exist_ok=True)
+        for i, (data, _) in enumerate(crashes):
+            (crash_dir / f"crash-{seed}-{i}.srz").write_bytes(data)
+        for i, data in enumerate(hangs):
+            (crash_dir / f"timeout-{seed}-{i}.srz").write_bytes(data)
+    return {
+        "inputs": inputs,
+        "decoded_ok": ok,
+        "distinct_errors": len(kinds),
+        "error_counts": dict(kinds.most_common()),
+        "crashes": [msg for _, msg in crashes],
+        "hangs": len(hangs),
+        "seconds": time.monotonic() - start,
+        "seeds": len(pool),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--inputs", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--timeout", type=float, default=5.0)
+    parser.add_argument("--crashes", type=Path, default=Path("fuzz-crashes"))
+    args = parser.parse_args()
+    result = run(args.inputs, args.seed, args.timeout, args.crashes, progress=True)
+    print(
+        f"inputs tried     {result['inputs']} from {result['seeds']} seed streams "
+        f"in {result['seconds']:.0f} s"
+    )
+    print(f"decoded fine     {result['decoded_ok']}")
+    print(f"distinct errors  {result['distinct_errors']} (documented srcodec errors)")
+    for kind, count in list(result["error_counts"].items())[:15]:
+        print(f"  {count:7d}  {kind}")
+    print(f"crashes          {len(result['crashes'])}")
+    for msg in sorted(set(result["crashes"]))[:20]:
+        print(f"  {msg}")
+    print(f"hangs (> {args.timeout:g} s) {result['hangs']}")
+    sys.exit(1 if result["crashes"] or result["hangs"] else 0)
+
+
+if __name__ == "__main__":
+    main()
