@@ -159,3 +159,13 @@ def test_os_errors_while_writing(
     assert len(err) == 1
     assert text in err[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]  # no temp file left
+
+
+def test_max_pixels_limit(tmp_path: Path, image: Path) -> None:
+    srz = tmp_path / "a.srz"
+    assert run("encode", str(image), str(srz)).returncode == 0
+    assert_one_line_error(run("info", str(srz), "--max-pixels", "1000"), 1, "exceeds limit 1000")
+    out = tmp_path / "o.png"
+    assert_one_line_error(run("decode", str(srz), str(out), "--max-pixels", "1000"), 1, "limit")
+    assert not out.exists()
+    assert run("info", str(srz), "--max-pixels", "1500").returncode == 0

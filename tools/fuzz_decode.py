@@ -19,6 +19,7 @@ import random
 import re
 import signal
 import sys
+import tempfile
 import time
 import zlib
 from pathlib import Path
@@ -27,6 +28,7 @@ import numpy as np
 from PIL import Image
 
 import srcodec
+from srcodec import image_io
 from srcodec.base import BASE_CODECS
 from srcodec.format.chunks import encode_varint
 from srcodec.upscale import UPSCALERS
@@ -126,10 +128,12 @@ def _alarm(signum: int, frame: object) -> None:
     raise Hang
 
 
-def exercise(data: bytes) -> None:
+def exercise(data: bytes, out: Path) -> None:
+    """What `srcodec info` and `srcodec decode` do, including writing the PNG (metadata)."""
     srcodec.info(data, max_pixels=MAX_PIXELS)
     srcodec.decode(data, lr_only=True, max_pixels=MAX_PIXELS)
-    srcodec.decode(data, device="cpu", max_pixels=MAX_PIXELS)
+    img, report = srcodec.decode_with_report(data, device="cpu", max_pixels=MAX_PIXELS)
+    image_io.save_image(img, out, text={"srcodec": report.provenance})
 
 
 def error_kind(exc: BaseException) -> str:
@@ -144,12 +148,13 @@ def run(inputs: int, seed: int, timeout: float, crash_dir: Path | None, progress
     kinds: collections.Counter[str] = collections.Counter()
     crashes, hangs, ok = [], [], 0
     signal.signal(signal.SIGALRM, _alarm)
+    out = Path(tempfile.mkdtemp(prefix="srcodec-fuzz-")) / "out.png"
     start = time.monotonic()
     for n in range(inputs):
         data = mutate(rnd.choice(pool), pool, rnd)
         signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
-            exercise(data)
+            exercise(data, out)
             ok += 1
         except srcodec.SrcodecError as exc:
             kinds[error_kind(exc)] += 1

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from srcodec.errors import SrcodecError, UsageError
+from srcodec.format.container import DEFAULT_MAX_PIXELS
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -34,6 +35,23 @@ def _quality(text: str) -> int:
         msg = f"quality must be 0-100, got {value}"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        msg = f"expected a positive integer, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+_LIMIT_HELP = (
+    "refuse streams whose header declares more pixels than this, before decoding "
+    f"(default {DEFAULT_MAX_PIXELS:,}, Pillow's decompression-bomb threshold)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,10 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="print LR consistency: PSNR of the downsampled output vs the decoded LR",
     )
     dec.add_argument("-q", "--quiet", action="store_true")
+    dec.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS, help=_LIMIT_HELP)
 
     inf = sub.add_parser("info", help="describe a .srz stream, or list codecs without INPUT")
     inf.add_argument("input", nargs="?")
     inf.add_argument("--json", action="store_true", help="machine-readable output")
+    inf.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS, help=_LIMIT_HELP)
 
     demo = sub.add_parser("demo", help="encode + decode a bundled sample image")
     demo.add_argument(
@@ -181,7 +201,11 @@ def cmd_decode(args: argparse.Namespace) -> int:
 
     _refuse_same_file(args.input, args.output)
     img, report = pipeline.decode_with_report(
-        args.input, device=args.device, lr_only=args.lr_only, upscaler=args.upscaler
+        args.input,
+        device=args.device,
+        lr_only=args.lr_only,
+        upscaler=args.upscaler,
+        max_pixels=args.max_pixels,
     )
     image_io.save_image(img, args.output, text={"srcodec": report.provenance})
     if args.report and not args.lr_only:
@@ -213,7 +237,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
     if args.input is None:
         return _list_components(args.json)
-    details = pipeline.info(args.input)
+    details = pipeline.info(args.input, max_pixels=args.max_pixels)
     if args.json:
         print(json.dumps(details, indent=2))
     else:
