@@ -1,0 +1,81 @@
+"""Per-row result cache: RESULTS_DIR/.cache/<key>.json, one measured (image, codec, quality).
+
+The key hashes the image's content (sha256), the codec kind and settings, the quality, the
+Pillow and srcodec versions, a learned upscaler's model hash and METRICS_VERSION, so a re-run
+or an extended quality grid only computes the rows it lacks. The curve name is not part of
+the key: renaming costs nothing. Editing srcodec code without bumping its version does not
+invalidate rows; delete .cache then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+import PIL
+
+from srcodec.image_io import write_atomic
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from srcodec.rd.spec import CodecSpec
+
+METRICS_VERSION = 2  # bump when a metric's definition changes
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def row_key(image_sha: str, spec: CodecSpec, quality: int) -> str:
+    from srcodec import __version__
+
+    ident: dict[str, object] = {
+        "image": image_sha,
+        "kind": spec.kind,
+        "params": dict(sorted(spec.params.items())),
+        "quality": quality,
+        "pillow": PIL.__version__,
+        "srcodec": __version__,
+        "metrics": METRICS_VERSION,
+    }
+    model = _model_hash(spec)
+    if model is not None:  # only learned upscalers: keys of other rows stay as they were
+        ident["model"] = model
+    blob = json.dumps(ident, sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:32]
+
+
+def _model_hash(spec: CodecSpec) -> str | None:
+    """The learned upscaler's model hash: new weights at the same srcodec version are a
+    different codec, so they must not reuse rows."""
+    if spec.kind != "srcodec":
+        return None
+    from srcodec.upscale import UPSCALERS
+
+    digest = UPSCALERS.entry(spec.params["upscaler"]).get().model_hash()
+    return digest.hex() if digest else None
+
+
+class RowCache:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{key}.json"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The cached row, or None when absent or unreadable (then it is recomputed)."""
+        try:
+            return json.loads(self._path(key).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str, row: dict[str, Any]) -> None:
+        """Write atomically (temp file beside the target, then rename): a run killed midway
+        leaves whole rows or none, never a truncated one."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        blob = json.dumps(row).encode()
+        write_atomic(self._path(key), lambda f: f.write(blob))

@@ -1,0 +1,141 @@
+"""Codec specs: one text names one RD sweep (a codec, its settings and a quality grid).
+
+    srcodec:base=avif,scale=2,upscaler=bicubic,quality=10:90:10
+    jpeg:quality=5:95:5          webp:quality=20/40/60          avif:quality=10:90:10,speed=6
+    jpeg2000:quality=26:40:2     (quality = target PSNR in dB, OpenJPEG's "dB" quality mode)
+
+`quality=START:STOP:STEP` is inclusive of STOP; `quality=A/B/C` is a list. `name=` overrides
+the curve name. Anything unknown raises UsageError, so a typo never silently runs defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from srcodec.errors import UsageError
+
+# kind -> {key: default}; a key missing here is refused. quality and name are common to all.
+PEER_KEYS: dict[str, dict[str, str]] = {
+    "jpeg": {"subsampling": "4:2:0"},
+    "webp": {"method": "6"},  # the same effort as srcodec's webp base layer
+    "avif": {"speed": "6"},  # the same speed as srcodec's avif base layer
+    "jpeg2000": {"mode": "dB"},  # dB: quality = target PSNR; rates: quality = compression ratio
+}
+SRCODEC_KEYS: dict[str, str] = {"base": "avif", "scale": "2", "upscaler": "bicubic"}
+KINDS = ("srcodec", *PEER_KEYS)
+_JPEG_SUBSAMPLING = ("4:4:4", "4:2:2", "4:2:0")
+_MAX_POINTS = 200
+
+
+@dataclass(frozen=True)
+class CodecSpec:
+    """One parsed spec. `params` holds every setting but quality and name, with defaults
+    filled in, as strings (they go into cache keys and JSON descriptions verbatim)."""
+
+    kind: str
+    params: dict[str, str] = field(default_factory=dict)
+    qualities: tuple[int, ...] = ()
+    name: str = ""
+    text: str = ""
+
+    def settings(self) -> str:
+        """`key=value` list of the settings, for descriptions."""
+        return ", ".join(f"{k}={v}" for k, v in sorted(self.params.items()))
+
+
+def parse(text: str) -> CodecSpec:
+    """Parse one spec text (see the module docstring)."""
+    kind, _, rest = text.strip().partition(":")
+    kind = kind.strip().lower()
+    if kind not in KINDS:
+        msg = f"codec spec {text!r}: unknown codec {kind!r}; known: {', '.join(KINDS)}"
+        raise UsageError(msg)
+    defaults = SRCODEC_KEYS if kind == "srcodec" else PEER_KEYS[kind]
+    params = dict(defaults)
+    qualities: tuple[int, ...] | None = None
+    name = ""
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, eq, value = item.partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if not eq or not value:
+            msg = f"codec spec {text!r}: {item!r} is not key=value"
+            raise UsageError(msg)
+        if key == "quality":
+            qualities = parse_qualities(value, text)
+        elif key == "name":
+            name = value
+        elif key in defaults:
+            params[key] = value
+        else:
+            known = ", ".join(sorted([*defaults, "quality", "name"]))
+            msg = f"codec spec {text!r}: unknown key {key!r} for {kind}; known: {known}"
+            raise UsageError(msg)
+    if qualities is None:
+        msg = f"codec spec {text!r}: needs quality=START:STOP:STEP or quality=A/B/C"
+        raise UsageError(msg)
+    _check(kind, params, qualities, text)
+    return CodecSpec(kind, params, qualities, name or default_name(kind, params), text)
+
+
+def parse_qualities(value: str, text: str = "") -> tuple[int, ...]:
+    """`10:90:10` (inclusive) or `20/40/60` -> sorted unique ints."""
+    where = f"codec spec {text!r}: " if text else ""
+    try:
+        parts = [int(p) for p in value.split(":" if ":" in value else "/")]
+    except ValueError:
+        parts = []
+    if not parts or (":" in value and len(parts) != 3):
+        msg = f"{where}quality {value!r} is not START:STOP:STEP or A/B/C (integers)"
+        raise UsageError(msg)
+    if ":" in value:
+        start, stop, step = parts
+        if step <= 0 or stop < start:
+            msg = f"{where}quality range {value!r} needs STOP >= START and STEP > 0"
+            raise UsageError(msg)
+        values = list(range(start, stop + 1, step))
+    else:
+        values = parts
+    if len(values) > _MAX_POINTS:
+        msg = f"{where}quality {value!r} gives {len(values)} points; at most {_MAX_POINTS}"
+        raise UsageError(msg)
+    return tuple(sorted(set(values)))
+
+
+def _check(kind: str, params: dict[str, str], qualities: tuple[int, ...], text: str) -> None:
+    where = f"codec spec {text!r}"
+    low, high = 0, 100
+    if kind == "srcodec":
+        from srcodec.base import BASE_CODECS
+        from srcodec.upscale import UPSCALERS
+
+        _choice(where, "base", params["base"], BASE_CODECS.names())
+        _choice(where, "upscaler", params["upscaler"], UPSCALERS.names())
+        _choice(where, "scale", params["scale"], ["1", "2", "3", "4"])
+    elif kind == "jpeg":
+        _choice(where, "subsampling", params["subsampling"], _JPEG_SUBSAMPLING)
+    elif kind == "webp":
+        _choice(where, "method", params["method"], [str(i) for i in range(7)])
+    elif kind == "avif":
+        _choice(where, "speed", params["speed"], [str(i) for i in range(11)])
+    elif kind == "jpeg2000":
+        _choice(where, "mode", params["mode"], ["dB", "rates"])
+        low, high = (1, 100) if params["mode"] == "dB" else (1, 10000)
+    bad = [q for q in qualities if not low <= q <= high]
+    if bad:
+        msg = f"{where}: quality {bad[0]} out of range {low}-{high} for {kind}"
+        raise UsageError(msg)
+
+
+def _choice(where: str, key: str, value: str, allowed: list[str] | tuple[str, ...]) -> None:
+    if value not in allowed:
+        msg = f"{where}: {key}={value!r} is not one of {', '.join(allowed)}"
+        raise UsageError(msg)
+
+
+def default_name(kind: str, params: dict[str, str]) -> str:
+    """Readable curve name: the kind plus every setting that differs from its default,
+    e.g. "jpeg", "avif speed=8", "srcodec avif x2 bicubic"."""
+    if kind == "srcodec":
+        return f"srcodec {params['base']} x{params['scale']} {params['upscaler']}"
+    extras = [f"{k}={v}" for k, v in sorted(params.items()) if PEER_KEYS[kind][k] != v]
+    return " ".join([kind, *extras])
