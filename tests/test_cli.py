@@ -40,7 +40,10 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int, t
 
 def test_encode_decode_info(tmp_path: Path, image: Path) -> None:
     srz, out, lr = tmp_path / "a.srz", tmp_path / "a.png", tmp_path / "lr.png"
-    enc = run("encode", str(image), str(srz), "--base", "webp", "--quality", "40", "--scale", "2")
+    enc = run(
+        "encode", str(image), str(srz), "--base", "webp", "--quality", "40", "--scale", "2",
+        "--upscaler", "bicubic",
+    )  # fmt: skip
     assert enc.returncode == 0, enc.stderr
     assert "bpp" in enc.stdout
     dec = run("decode", str(srz), str(out), "--report")

@@ -152,7 +152,7 @@ def test_bad_images() -> None:
 
 
 def test_info_and_bicubic_decode_do_not_import_torch(tmp_path) -> None:
-    data = srcodec.encode(synthetic(32, 32), base="avif")
+    data = srcodec.encode(synthetic(32, 32), base="avif", upscaler="bicubic")
     (tmp_path / "a.srz").write_bytes(data)
     code = (
         "import sys, srcodec; srcodec.info(sys.argv[1]); srcodec.decode(sys.argv[1]); "

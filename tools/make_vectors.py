@@ -20,6 +20,11 @@ from srcodec.format.chunks import Chunk, encode_chunk
 OUT = Path(__file__).resolve().parent.parent / "bitstream_spec" / "vectors"
 
 
+def encode(image: object, **kwargs: object) -> bytes:
+    """Vectors name their upscaler explicitly, so a new default never changes them."""
+    return srcodec.encode(image, **{"upscaler": "bicubic", **kwargs})
+
+
 def synthetic(w: int, h: int, channels: int = 3, seed: int = 0) -> np.ndarray:
     """Smooth gradients plus a little noise, so every base codec has work to do."""
     rng = np.random.default_rng(seed)
@@ -47,38 +52,33 @@ def exif_with_description() -> bytes:
 
 def valid_vectors() -> dict[str, bytes]:
     v: dict[str, bytes] = {}
-    v["png-gray-1x1-s1"] = srcodec.encode(np.full((1, 1), 77, np.uint8), scale=1, base="png")
-    v["png-rgb-7x5-s2"] = srcodec.encode(synthetic(7, 5, seed=1), scale=2, base="png")
-    v["jpeg-rgb-33x17-s3-q60"] = srcodec.encode(
-        synthetic(33, 17, seed=2), scale=3, base="jpeg", quality=60
-    )
-    v["webp-rgb-16x16-s2-q50"] = srcodec.encode(
-        synthetic(16, 16, seed=3), scale=2, base="webp", quality=50
-    )
-    v["avif-rgb-24x16-s4-q40"] = srcodec.encode(
-        synthetic(24, 16, seed=4), scale=4, base="avif", quality=40
-    )
-    v["avif-gray-20x12-s2-q60"] = srcodec.encode(
+    v["png-gray-1x1-s1"] = encode(np.full((1, 1), 77, np.uint8), scale=1, base="png")
+    v["png-rgb-7x5-s2"] = encode(synthetic(7, 5, seed=1), scale=2, base="png")
+    v["jpeg-rgb-33x17-s3-q60"] = encode(synthetic(33, 17, seed=2), scale=3, base="jpeg", quality=60)
+    v["webp-rgb-16x16-s2-q50"] = encode(synthetic(16, 16, seed=3), scale=2, base="webp", quality=50)
+    v["avif-rgb-24x16-s4-q40"] = encode(synthetic(24, 16, seed=4), scale=4, base="avif", quality=40)
+    v["avif-gray-20x12-s2-q60"] = encode(
         synthetic(20, 12, 1, seed=5), scale=2, base="avif", quality=60
     )
     rgba = np.concatenate(
         [synthetic(9, 6, seed=6), np.arange(54, dtype=np.uint8).reshape(6, 9, 1) * 4], axis=2
     )
-    v["png-rgba-9x6-s2"] = srcodec.encode(rgba, scale=2, base="png")
+    v["png-rgba-9x6-s2"] = encode(rgba, scale=2, base="png")
     img = Image.fromarray(synthetic(12, 8, seed=7))
     img.info["icc_profile"] = b"not-a-real-profile-but-carried-verbatim"
-    base = srcodec.encode(img, scale=2, base="png")
+    base = encode(img, scale=2, base="png")
     stream = fmt.read(base)
     stream.exif = exif_with_description()
     stream.extra.append(Chunk(ord("z"), b"unknown ancillary chunk: decoders skip it"))
     v["png-rgb-12x8-s2-icc-exif-unknown-ancillary"] = fmt.write(stream)
     # A stream that names a learned upscaler; its LR must decode without the model.
-    stream = fmt.read(srcodec.encode(synthetic(10, 10, seed=8), scale=2, base="png"))
+    stream = fmt.read(encode(synthetic(10, 10, seed=8), scale=2, base="png"))
     h = stream.header
     stream.header = type(h)(
         **{**h.__dict__, "upscaler": ids.UPSCALER_RAISR, "model_hash": b"\x01\x02\x03\x04"}
     )
     v["png-rgb-10x10-s2-raisr-hash"] = fmt.write(stream)
+    v["png-rgb-16x16-s2-raisr"] = encode(synthetic(16, 16, seed=10), base="png", upscaler="raisr")
     return v
 
 

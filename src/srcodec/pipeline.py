@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from typing import IO
 
 PROVENANCE_KEY = "srcodec"
-DEFAULT_UPSCALER = "bicubic"
+DEFAULT_UPSCALER = "raisr"
 
 
 def encode(

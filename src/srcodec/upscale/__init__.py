@@ -60,5 +60,13 @@ UPSCALERS: Registry[Upscaler] = Registry(
             _lazy("srcodec.upscale.classic", "Bicubic"),
             summary="Pillow bicubic interpolation (no learned detail)",
         ),
+        Entry(
+            "raisr",
+            ids.UPSCALER_RAISR,
+            _lazy("srcodec.upscale.raisr", "Raisr"),
+            requires=("torch",),
+            summary="RAISR: bicubic + hashed learned filters per base codec/quality band (x2-x4)",
+            learned=True,
+        ),
     ],
 )
