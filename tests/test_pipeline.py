@@ -160,3 +160,20 @@ def test_info_and_bicubic_decode_do_not_import_torch(tmp_path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "a.srz")], check=False)
     assert result.returncode == 0
+
+
+def test_default_upscaler_is_best_shipped_per_scale() -> None:
+    from srcodec.pipeline import default_upscaler
+
+    assert default_upscaler(1) == "bicubic"
+    assert default_upscaler(2) == "cnn"
+    assert default_upscaler(3) == "raisr"
+    assert srcodec.info(srcodec.encode(synthetic(8, 8), scale=4))["upscaler"] == "raisr"
+
+
+def test_upscaler_without_a_model_for_the_scale() -> None:
+    with pytest.raises(srcodec.UsageError, match="cnn has no model for scale 3"):
+        srcodec.encode(synthetic(8, 8), scale=3, upscaler="cnn")
+    full = srcodec.encode(synthetic(8, 8), scale=1, base="png")
+    with pytest.raises(srcodec.UnsupportedError, match="raisr has no model for scale 1"):
+        srcodec.decode(full, upscaler="raisr")

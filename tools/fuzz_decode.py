@@ -180,6 +180,9 @@ def run(inputs: int, seed: int, timeout: float, crash_dir: Path | None, progress
         "inputs": inputs,
         "decoded_ok": ok,
         "distinct_errors": len(kinds),
+        "error_classes": dict(
+            collections.Counter(k.split(":")[0] for k in kinds.elements()).most_common()
+        ),
         "error_counts": dict(kinds.most_common()),
         "crashes": [msg for _, msg in crashes],
         "hangs": len(hangs),
@@ -202,6 +205,8 @@ def main() -> None:
     )
     print(f"decoded fine     {result['decoded_ok']}")
     print(f"distinct errors  {result['distinct_errors']} (documented srcodec errors)")
+    print("error classes    " + ", ".join(f"{k} {v}" for k, v in result["error_classes"].items()))
+    print("most frequent messages (numbers and quoted names folded):")
     for kind, count in list(result["error_counts"].items())[:15]:
         print(f"  {count:7d}  {kind}")
     print(f"crashes          {len(result['crashes'])}")

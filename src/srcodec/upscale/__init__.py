@@ -33,6 +33,10 @@ class Upscaler(Protocol):
     synthesizes: bool  # True: it invents detail above the LR resolution (learned model)
     uses_torch: bool  # False: decoding with it never imports torch
 
+    def scales(self) -> tuple[int, ...]:
+        """The scales this upscaler has a model for (checked at encode and decode)."""
+        ...
+
     def model_hash(self) -> bytes | None:
         """First 4 bytes of the SHA-256 of the model file, recorded in HEAD; None: no model."""
         ...
@@ -66,6 +70,14 @@ UPSCALERS: Registry[Upscaler] = Registry(
             _lazy("srcodec.upscale.raisr", "Raisr"),
             requires=("torch",),
             summary="RAISR: bicubic + hashed learned filters per base codec/quality band (x2-x4)",
+            learned=True,
+        ),
+        Entry(
+            "cnn",
+            ids.UPSCALER_CNN,
+            _lazy("srcodec.upscale.cnn", "Cnn"),
+            requires=("torch",),
+            summary="small CNN over bicubic, conditioned on base codec + quality (x2)",
             learned=True,
         ),
     ],

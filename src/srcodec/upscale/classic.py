@@ -35,6 +35,9 @@ class Bicubic:
     synthesizes = False
     uses_torch = False
 
+    def scales(self) -> tuple[int, ...]:
+        return (1, 2, 3, 4)
+
     def model_hash(self) -> bytes | None:
         return None
 

@@ -153,6 +153,11 @@ class Raisr:
         self.mode = mode
         self._tensors: dict[tuple[str, str], tuple[torch.Tensor, ...]] = {}
 
+    def scales(self) -> tuple[int, ...]:
+        """Scales with at least a clean bank (scale 1 has none: nothing to upscale)."""
+        keys = weights.load(self.model)
+        return tuple(s for s in (2, 3, 4) if f"x{s}.clean.coef" in keys)
+
     def model_hash(self) -> bytes | None:
         return weights.stream_hash(self.model)
 

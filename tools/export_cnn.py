@@ -1,0 +1,94 @@
+"""Export a `cnn` training checkpoint to a shipped model file + manifest entry.
+
+    python tools/export_cnn.py --run runs/cnn-x2            # best.pt -> models/cnn-x2-*.npz
+
+The file is a plain .npz (float32 arrays named like the torch state dict, no pickle), named
+<name>-c<channels>l<layers>-<data>-<sha8>.npz; the manifest entry records the arch, the
+training command, hours, steps and validation PSNR. Optimizer state is dropped. A previous
+file of the same manifest name is removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from srcodec import weights
+from srcodec.upscale.cnn import arch_of, from_arrays
+
+
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """Deterministic .npz bytes (fixed zip timestamps), so an export is reproducible."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for key in sorted(arrays):
+            member = io.BytesIO()
+            np.save(member, arrays[key], allow_pickle=False)
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, member.getvalue())
+    return buf.getvalue()
+
+
+def export(checkpoint: Path, name: str = "") -> tuple[Path, dict]:
+    """Writes the model into weights.MODELS_DIR and registers it; returns (path, entry)."""
+    import hashlib
+
+    ckpt = torch.load(checkpoint, weights_only=True)
+    meta: dict[str, Any] = json.loads(ckpt["meta"]) if "meta" in ckpt else {}
+    arrays = {k: v.detach().float().cpu().numpy() for k, v in ckpt["model"].items()}
+    arch = arch_of(arrays)
+    from_arrays(arrays)  # the exported arrays must rebuild the net (strict key check)
+    name = name or f"cnn-x{arch['scale']}"
+    data_tag = meta.get("data_tag", "train86")
+    command = meta.get("command", "")
+    if command.split(" ", 1)[0].endswith("/python"):  # older runs logged sys.executable
+        command = "python " + command.split(" ", 1)[1]
+    blob = _npz_bytes(arrays)
+    sha8 = hashlib.sha256(blob).hexdigest()[:8]
+    fname = f"{name}-c{arch['channels']}l{arch['layers']}-{data_tag}-{sha8}.npz"
+    old = weights.manifest().get(name, {}).get("file")
+    path = weights.MODELS_DIR / fname
+    path.write_bytes(blob)
+    if old and old != fname and (weights.MODELS_DIR / old).exists():
+        (weights.MODELS_DIR / old).unlink()
+    val = meta.get("val", {})
+    entry = {
+        "arch": "cnn",
+        "arch_params": arch,
+        "params": int(sum(a.size for a in arrays.values())),
+        "dtype": "float32",
+        "train_data": meta.get("data", ""),
+        "command": command,
+        "export_command": f"python tools/export_cnn.py --run {checkpoint.parent}",
+        "hours": meta.get("hours"),
+        "steps": meta.get("step"),
+        "loss": meta.get("loss", ""),
+        "val_psnr_rgb": round(val["psnr"], 3) if val else None,
+        "val_bicubic_psnr_rgb": round(val["bicubic"], 3) if val else None,
+        "val_per_variant": val.get("per_variant"),
+    }
+    weights.register(name, path, entry)
+    weights.load.cache_clear()
+    return path, weights.entry(name)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--run", type=Path, default=Path("runs/cnn-x2"))
+    p.add_argument("--checkpoint", default="best.pt")
+    p.add_argument("--name", default="", help="manifest name (default cnn-x<scale>)")
+    args = p.parse_args(argv)
+    path, entry = export(args.run / args.checkpoint, args.name)
+    print(f"{path} ({path.stat().st_size} bytes) sha256 {entry['sha256'][:16]}...")
+
+
+if __name__ == "__main__":
+    main()
