@@ -62,7 +62,7 @@ def main() -> None:
 def bench_one(name: str, hr: np.ndarray, lr: np.ndarray, scale: int, runs: int) -> str:
     codec = PILLOW_CODECS[name]
     quality = codec.default_quality
-    data = srcodec.encode(hr, scale=scale, base=name, quality=quality)
+    data = srcodec.encode(hr, scale=scale, base=name, quality=quality, upscaler="bicubic")
     kwargs = dict(codec.options)
     if quality is not None:
         kwargs["quality"] = quality
@@ -79,7 +79,7 @@ def bench_one(name: str, hr: np.ndarray, lr: np.ndarray, scale: int, runs: int) 
         Image.open(io.BytesIO(payload)).load()
 
     def our_encode() -> None:
-        srcodec.encode(hr, scale=scale, base=name, quality=quality)
+        srcodec.encode(hr, scale=scale, base=name, quality=quality, upscaler="bicubic")
 
     def our_decode() -> None:
         srcodec.decode(data)
