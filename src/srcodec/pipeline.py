@@ -74,7 +74,7 @@ def encode(
         base=base_entry.wire_id,
         quality=ids.QUALITY_NONE if quality is None else quality,
         upscaler=up_entry.wire_id,
-        model_hash=up_entry.get().model_hash(),
+        model_hash=up_entry.get().model_hash(scale),
         source_16bit=src.source_16bit,
     )
     alpha = None
@@ -180,7 +180,7 @@ def _upscale(
         )
         raise UnsupportedError(msg)
     if entry.wire_id == header.upscaler and header.model_hash is not None:
-        installed = impl.model_hash()
+        installed = impl.model_hash(header.scale)
         if installed != header.model_hash:
             have = installed.hex() if installed else "none"
             msg = (
@@ -202,7 +202,8 @@ def _upscale(
         raise CorruptError(msg)
     hr = np.ascontiguousarray(hr[: header.height, : header.width])
     lr_w, lr_h = header.lr_size
-    model = f" (model {impl.model_hash().hex()})" if impl.model_hash() else ""
+    digest = impl.model_hash(header.scale)
+    model = f" (model {digest.hex()})" if digest else ""
     if impl.synthesizes and header.scale > 1:
         text = (
             f"detail above the transmitted {lr_w}x{lr_h} resolution was synthesized by the "

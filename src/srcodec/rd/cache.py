@@ -55,7 +55,8 @@ def _model_hash(spec: CodecSpec) -> str | None:
         return None
     from srcodec.upscale import UPSCALERS
 
-    digest = UPSCALERS.entry(spec.params["upscaler"]).get().model_hash()
+    upscaler = UPSCALERS.entry(spec.params["upscaler"]).get()
+    digest = upscaler.model_hash(int(spec.params.get("scale", 2)))
     return digest.hex() if digest else None
 
 

@@ -37,8 +37,9 @@ class Upscaler(Protocol):
         """The scales this upscaler has a model for (checked at encode and decode)."""
         ...
 
-    def model_hash(self) -> bytes | None:
-        """First 4 bytes of the SHA-256 of the model file, recorded in HEAD; None: no model."""
+    def model_hash(self, scale: int) -> bytes | None:
+        """First 4 bytes of the SHA-256 of the model file used at `scale`, recorded in HEAD;
+        None: no model."""
         ...
 
     def upscale(self, lr: np.ndarray, side: SideInfo, device: str) -> np.ndarray:

@@ -154,9 +154,10 @@ class Cnn:
     def scales(self) -> tuple[int, ...]:
         return tuple(sorted(MODEL_NAMES))
 
-    def model_hash(self) -> bytes | None:
-        # A stream records one hash; the x2 model is the one shipped (see MODEL_NAMES).
-        return weights.stream_hash(MODEL_NAMES[2])
+    def model_hash(self, scale: int) -> bytes | None:
+        # one model file per scale, so the stream names the one it was made for
+        name = MODEL_NAMES.get(scale)
+        return None if name is None else weights.stream_hash(name)
 
     def upscale(self, lr: np.ndarray, side: SideInfo, device: str) -> np.ndarray:
         name = MODEL_NAMES.get(side.scale)
