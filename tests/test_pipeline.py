@@ -168,7 +168,22 @@ def test_default_upscaler_is_best_shipped_per_scale() -> None:
     assert default_upscaler(1) == "bicubic"
     assert default_upscaler(2) == "cnn"
     assert default_upscaler(3) == "raisr"
-    assert srcodec.info(srcodec.encode(synthetic(8, 8), scale=4))["upscaler"] == "raisr"
+
+
+def test_auto_upscaler_keeps_the_better_reconstruction() -> None:
+    """The encoder compares the learned default with bicubic on its own decoded LR."""
+    from srcodec.metrics import psnr
+
+    img = synthetic(48, 40, seed=11)
+    data = srcodec.encode(img, scale=3, base="jpeg", quality=30)
+    chosen = srcodec.info(data)["upscaler"]
+    assert chosen in ("raisr", "bicubic")
+    scores = {
+        name: psnr(img, np.asarray(srcodec.decode(data, upscaler=name)))
+        for name in ("raisr", "bicubic")
+    }
+    assert scores[chosen] == max(scores.values())
+    assert srcodec.encode(img, scale=3, base="jpeg", quality=30, upscaler="auto") == data
 
 
 def test_upscaler_without_a_model_for_the_scale() -> None:

@@ -87,9 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     enc.add_argument(
         "--upscaler",
-        choices=UPSCALERS.names(),
-        default=None,
-        help="upscaler the decoder should run (default: best shipped)",
+        choices=[*UPSCALERS.names(), "auto"],
+        default="auto",
+        help="upscaler the decoder should run (default auto: the encoder picks the better of "
+        "the best shipped learned upscaler and bicubic for this image)",
     )
     enc.add_argument("--strip", action="store_true", help="drop ICC profile and EXIF")
     enc.add_argument("-q", "--quiet", action="store_true")

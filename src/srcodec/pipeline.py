@@ -48,12 +48,18 @@ def encode(
     upscaler: str | None = None,
     keep_metadata: bool = True,
 ) -> bytes:
-    """Downsample, code the LR image with `base`, wrap it in an .srz stream."""
+    """Downsample, code the LR image with `base`, wrap it in an .srz stream.
+
+    `upscaler=None` or "auto": the encoder, which has the original, decodes its own LR image
+    with the best shipped learned upscaler for the scale and with bicubic, and records the
+    one with the higher PSNR, so a learned tool is switched off on images where it loses
+    (costs one extra upscale at encode time). A named upscaler is recorded as given."""
     if scale not in SCALES:
         msg = f"scale must be one of {', '.join(map(str, SCALES))}, got {scale}"
         raise UsageError(msg)
     base_entry = BASE_CODECS.entry(base)
-    up_entry = UPSCALERS.entry(upscaler or default_upscaler(scale))
+    auto = upscaler in (None, "auto")
+    up_entry = UPSCALERS.entry(default_upscaler(scale) if auto else upscaler)
     _check_scale(up_entry.get(), scale)
     codec = base_entry.get()
     if codec.lossless:
@@ -66,6 +72,10 @@ def encode(
     src = image_io.load(image)
     lr = resample.downsample(src.pixels, scale)
     payload = codec.encode(lr, quality)
+    if auto and up_entry.name != "bicubic":
+        side = SideInfo(base=base_entry.name, quality=quality, scale=scale)
+        decoded_lr = codec.decode(payload, (lr.shape[1], lr.shape[0]), lr.shape[2])
+        up_entry = _best_upscaler([up_entry, UPSCALERS.entry("bicubic")], decoded_lr, side, src)
     header = Header(
         width=src.size[0],
         height=src.size[1],
@@ -88,6 +98,26 @@ def encode(
         exif=src.exif if keep_metadata else None,
     )
     return fmt.write(stream)
+
+
+def _best_upscaler(
+    entries: list[Any], lr: np.ndarray, side: SideInfo, src: image_io.SourceImage
+) -> Any:
+    """The entry whose reconstruction of `src` from `lr` has the highest PSNR."""
+    from srcodec.metrics import psnr
+
+    h, w = src.pixels.shape[:2]
+    device = "cpu"
+    scores = []
+    for entry in entries:
+        impl = entry.get()
+        if impl.uses_torch:
+            from srcodec.device import pick
+
+            device = pick("auto")
+        hr = impl.upscale(lr, side, device)[:h, :w]
+        scores.append(psnr(src.pixels, hr))
+    return entries[scores.index(max(scores))]
 
 
 def _check_scale(impl: Upscaler, scale: int) -> None:

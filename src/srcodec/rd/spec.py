@@ -109,7 +109,7 @@ def _check(kind: str, params: dict[str, str], qualities: tuple[int, ...], text: 
         from srcodec.upscale import UPSCALERS
 
         _choice(where, "base", params["base"], BASE_CODECS.names())
-        _choice(where, "upscaler", params["upscaler"], UPSCALERS.names())
+        _choice(where, "upscaler", params["upscaler"], [*UPSCALERS.names(), "auto"])
         _choice(where, "scale", params["scale"], ["1", "2", "3", "4"])
     elif kind == "jpeg":
         _choice(where, "subsampling", params["subsampling"], _JPEG_SUBSAMPLING)
