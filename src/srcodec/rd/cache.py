@@ -53,10 +53,14 @@ def _model_hash(spec: CodecSpec) -> str | None:
     different codec, so they must not reuse rows."""
     if spec.kind != "srcodec":
         return None
+    from srcodec.pipeline import default_upscaler
     from srcodec.upscale import UPSCALERS
 
-    upscaler = UPSCALERS.entry(spec.params["upscaler"]).get()
-    digest = upscaler.model_hash(int(spec.params.get("scale", 2)))
+    scale = int(spec.params.get("scale", 2))
+    name = spec.params["upscaler"]
+    if name == "auto":  # the encoder chooses between this learned model and bicubic
+        name = default_upscaler(scale)
+    digest = UPSCALERS.entry(name).get().model_hash(scale)
     return digest.hex() if digest else None
 
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 BASES = ("png", "jpeg", "webp", "avif")  # order of the one-hot conditioning planes
 COND_PLANES = len(BASES) + 1
-MODEL_NAMES = {2: "cnn-x2"}  # scale -> manifest name of the shipped model
+MODEL_NAMES = {1: "cnn-x1", 2: "cnn-x2"}  # scale -> manifest name of the shipped model
 TILE = 384  # LR tile side for inference; bounds memory whatever the image size
 OVERLAP = 12  # LR pixels of context on each side of a tile; > the receptive radius (L)
 
