@@ -12,7 +12,7 @@ from PIL import Image
 from srcodec import format as fmt
 from srcodec import image_io, resample
 from srcodec.base import BASE_CODECS
-from srcodec.errors import CorruptError, UnsupportedError, UsageError
+from srcodec.errors import CorruptError, SrcodecError, UnsupportedError, UsageError
 from srcodec.format import ids
 from srcodec.format.container import DEFAULT_MAX_PIXELS
 from srcodec.format.header import SCALES, Header
@@ -120,11 +120,13 @@ def _best_upscaler(
     return entries[scores.index(max(scores))]
 
 
-def _check_scale(impl: Upscaler, scale: int) -> None:
+def _check_scale(impl: Upscaler, scale: int, error: type[SrcodecError] = UsageError) -> None:
+    """UsageError at encode (a bad request), UnsupportedError at decode (a stream we can't
+    upscale with this install)."""
     if scale not in impl.scales():
         have = ", ".join(f"x{s}" for s in impl.scales())
         msg = f"upscaler {impl.name} has no model for scale {scale} (has {have}); use bicubic"
-        raise UsageError(msg)
+        raise error(msg)
 
 
 @dataclass
@@ -202,13 +204,7 @@ def _upscale(
     else:
         entry = UPSCALERS.entry(override)
     impl = entry.get()
-    if header.scale not in impl.scales():
-        have = ", ".join(f"x{s}" for s in impl.scales())
-        msg = (
-            f"upscaler {entry.name} has no model for scale {header.scale} (has {have}); "
-            "decode with --upscaler bicubic"
-        )
-        raise UnsupportedError(msg)
+    _check_scale(impl, header.scale, UnsupportedError)
     if entry.wire_id == header.upscaler and header.model_hash is not None:
         installed = impl.model_hash(header.scale)
         if installed != header.model_hash:
