@@ -125,7 +125,7 @@ def test_exif_orientation_applied_once_and_metadata_kept() -> None:
 
 
 def test_provenance_text() -> None:
-    data = srcodec.encode(synthetic(16, 16), base="png", upscaler="bicubic")
+    data = srcodec.encode(synthetic(16, 16), scale=2, base="png", upscaler="bicubic")
     assert "interpolated" in srcodec.decode(data).info["srcodec"]
     assert "transmitted low-resolution" in srcodec.decode(data, lr_only=True).info["srcodec"]
 

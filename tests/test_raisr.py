@@ -196,7 +196,7 @@ def test_training_smoke(tmp_path: Path) -> None:
 def test_encoding_a_raisr_stream_does_not_import_torch() -> None:
     code = (
         "import sys, numpy as np, srcodec\n"
-        "srcodec.encode(np.zeros((8, 8, 3), np.uint8), base='png', upscaler='raisr')\n"
+        "srcodec.encode(np.zeros((8, 8, 3), np.uint8), scale=2, base='png', upscaler='raisr')\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)

@@ -1,7 +1,8 @@
 """srcodec: downsample, code the low-resolution image, upscale it back with a learned model.
 
     >>> import srcodec
-    >>> data = srcodec.encode("photo.png", scale=2, base="avif", quality=50)
+    >>> data = srcodec.encode("photo.png")                    # auto: smaller than AVIF q60
+    >>> data = srcodec.encode("photo.png", target_psnr=36)   # the smallest stream >= 36 dB
     >>> img = srcodec.decode(data)              # PIL image at the original size
     >>> lr = srcodec.decode(data, lr_only=True) # the transmitted LR image
     >>> srcodec.info(data)["bpp"]
@@ -11,6 +12,7 @@ Importing srcodec never imports torch; only learned upscalers do, when they run.
 
 from __future__ import annotations
 
+from srcodec.encoder import encode, encode_explained
 from srcodec.errors import (
     BackendUnavailableError,
     ChecksumError,
@@ -23,7 +25,7 @@ from srcodec.errors import (
     UnsupportedError,
     UsageError,
 )
-from srcodec.pipeline import decode, decode_with_report, encode, info
+from srcodec.pipeline import decode, decode_with_report, info
 
 __version__ = "0.1.0"
 
@@ -41,5 +43,6 @@ __all__ = [
     "decode",
     "decode_with_report",
     "encode",
+    "encode_explained",
     "info",
 ]

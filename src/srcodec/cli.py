@@ -63,35 +63,64 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"srcodec {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    enc = sub.add_parser("encode", help="image -> .srz")
+    enc = sub.add_parser(
+        "encode",
+        help="image -> .srz (default: the smallest stream as good as AVIF q60)",
+        description="Auto mode (default): search per image for the smallest stream that "
+        "reaches the target. --base without a --target-* codes that base at --quality "
+        "as given (manual mode).",
+    )
     enc.add_argument("input", help="any image Pillow reads")
     enc.add_argument("output", help="the .srz file to write")
-    enc.add_argument(
-        "--scale",
-        type=int,
-        choices=(1, 2, 3, 4),
-        default=2,
-        help="downsampling factor (default 2; 1 = full resolution)",
-    )
-    enc.add_argument(
-        "--base",
-        choices=BASE_CODECS.names(),
-        default="avif",
-        help="base-layer codec for the LR image (default avif)",
-    )
-    enc.add_argument(
+    tgt = enc.add_argument_group("target (one of; default --quality 60)")
+    tgt.add_argument(
         "--quality",
         type=_quality,
         default=None,
-        help="base codec quality 0-100 (default: the codec's own, avif 50)",
+        help="auto: at least the quality (--metric) plain AVIF reaches at this quality, "
+        "in no more bytes (default 60); with --base: that codec's quality",
+    )
+    tgt.add_argument("--target-psnr", type=float, metavar="DB", help="smallest stream >= DB")
+    tgt.add_argument("--target-ms-ssim", type=float, metavar="X", help="smallest stream >= X")
+    tgt.add_argument(
+        "--target-size", type=_positive, metavar="BYTES", help="best quality in BYTES, never over"
+    )
+    tgt.add_argument("--target-bpp", type=float, metavar="B", help="best quality in B bits/pixel")
+    enc.add_argument(
+        "--metric",
+        choices=("psnr", "ms-ssim"),
+        default="psnr",
+        help="what --quality and --target-size optimise (default psnr: PSNR-RGB)",
     )
     enc.add_argument(
+        "--effort",
+        type=int,
+        choices=range(1, 10),
+        default=4,
+        metavar="1-9",
+        help="search effort like cjxl -e (default 4; 1 fastest, 9 slowest)",
+    )
+    enc.add_argument("--explain", action="store_true", help="print what the search tried")
+    pins = enc.add_argument_group("pins (restrict the search; all are searched by default)")
+    pins.add_argument(
+        "--scale", type=int, choices=(1, 2, 3, 4), default=None, help="downsampling factor"
+    )
+    pins.add_argument(
+        "--base",
+        choices=BASE_CODECS.names(),
+        default=None,
+        help="base codec; without a --target-* this is manual mode",
+    )
+    pins.add_argument(
         "--upscaler",
         choices=[*UPSCALERS.names(), "auto"],
         default="auto",
-        help="upscaler the decoder should run (default auto: the encoder picks the better of "
-        "the best shipped learned upscaler and bicubic for this image)",
+        help="decoder tool (default auto: the encoder keeps the learned tool only where it "
+        "beats the plain decode/bicubic on this image)",
     )
+    pins.add_argument("--speed", type=int, choices=range(0, 11), metavar="0-10", help="AVIF speed")
+    pins.add_argument("--subsampling", choices=("4:2:0", "4:4:4"), help="AVIF/JPEG chroma")
+    pins.add_argument("--tune", choices=("iq", "psnr", "ssim"), help="libaom tune (AVIF)")
     enc.add_argument("--strip", action="store_true", help="drop ICC profile and EXIF")
     enc.add_argument("-q", "--quiet", action="store_true")
 
@@ -172,19 +201,35 @@ def _refuse_same_file(src: str, dst: str) -> None:
 
 def cmd_encode(args: argparse.Namespace) -> int:
     from srcodec import image_io, pipeline
+    from srcodec.encoder import encode_explained
 
     _refuse_same_file(args.input, args.output)
     if not Path(args.input).exists():
         msg = f"{args.input}: no such file"
         raise UsageError(msg)
-    data = pipeline.encode(
+    options = {
+        k: v
+        for k, v in (("speed", args.speed), ("subsampling", args.subsampling), ("tune", args.tune))
+        if v is not None
+    }
+    data, explanation = encode_explained(
         args.input,
+        quality=args.quality,
         scale=args.scale,
         base=args.base,
-        quality=args.quality,
         upscaler=args.upscaler,
+        metric=args.metric,
+        target_psnr=args.target_psnr,
+        target_ms_ssim=args.target_ms_ssim,
+        target_size=args.target_size,
+        target_bpp=args.target_bpp,
+        effort=args.effort,
+        options=options or None,
         keep_metadata=not args.strip,
     )
+    if args.explain:
+        lines = explanation.lines() if explanation else ["manual mode: nothing searched"]
+        print("\n".join(lines))
     image_io.write_atomic(args.output, lambda f: f.write(data))
     if not args.quiet:
         i = pipeline.info(data)
@@ -281,11 +326,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import numpy as np
 
     from srcodec import image_io, metrics, pipeline
+    from srcodec.encoder import encode
 
     sample = Path(__file__).parent / "data" / "sample.png"
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    data = pipeline.encode(sample)
+    data = encode(sample)
     stream_path = out / "sample.srz"
     image_io.write_atomic(stream_path, lambda f: f.write(data))
     img, report = pipeline.decode_with_report(data)

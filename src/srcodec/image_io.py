@@ -130,6 +130,11 @@ def png_bytes(img: Image.Image) -> bytes:
     return buf.getvalue()
 
 
+def png_bytes_of(plane: np.ndarray) -> bytes:
+    """A uint8 plane as PNG bytes (the alpha chunk)."""
+    return png_bytes(Image.fromarray(plane))
+
+
 def read_bytes(data: bytes | str | os.PathLike | IO[bytes]) -> bytes:
     """bytes, a path or a binary file object -> bytes."""
     if isinstance(data, bytes | bytearray | memoryview):

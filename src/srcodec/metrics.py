@@ -54,3 +54,37 @@ def ms_ssim(a: np.ndarray, b: np.ndarray) -> float:
 def bpp(num_bytes: int, width: int, height: int) -> float:
     """Bits per original pixel: whole file bytes x 8 / (W x H)."""
     return num_bytes * 8 / (width * height)
+
+
+_MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
+
+
+def ms_ssim_any(a: np.ndarray, b: np.ndarray) -> float:
+    """MS-SSIM for any image size: the standard 5 scales when the image allows (>= 161 px a
+    side, identical to `ms_ssim`), else as many scales as fit, weights renormalised; single
+    scale SSIM for tiny images. For the encoder's search, which must score every input."""
+    import torch
+    from pytorch_msssim import ms_ssim as _ms_ssim
+    from pytorch_msssim import ssim as _ssim
+
+    side = min(a.shape[:2])
+    levels = 5
+    while levels > 1 and side <= 10 * 2 ** (levels - 1):
+        levels -= 1
+
+    def tensor(x: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1)[None].float()
+
+    ta, tb = tensor(a), tensor(b)
+    if levels == 5:
+        return float(_ms_ssim(ta, tb, data_range=255.0))
+    if levels == 1:
+        win = max(1, min(11, side - (1 - side % 2)))
+        if win % 2 == 0:
+            win -= 1
+        if win < 3:
+            return 1.0 - float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)) / 255**2
+        return float(_ssim(ta, tb, data_range=255.0, win_size=win))
+    w = _MS_SSIM_WEIGHTS[:levels]
+    weights = [x / sum(w) for x in w]
+    return float(_ms_ssim(ta, tb, data_range=255.0, weights=weights))

@@ -25,13 +25,15 @@ if TYPE_CHECKING:
     from srcodec.upscale import Upscaler
 
 PROVENANCE_KEY = "srcodec"
-# Default upscaler: the first of these that is installed and has a model for the scale. cnn
-# wins on quality at x2 (README Results), raisr covers x3/x4; bicubic is always there.
-UPSCALER_PREFERENCE = ("cnn", "raisr", "bicubic")
+# Default learned tool: the first of these that is installed and has a model for the scale.
+# restore (luma+chroma, half-resolution) replaces cnn at x1; cnn wins on quality at x2
+# (README Results), raisr covers x3/x4; bicubic (plain decode at x1) is always there.
+UPSCALER_PREFERENCE = ("restore", "cnn", "raisr", "bicubic")
+Options = tuple[tuple[str, Any], ...]  # base codec knobs, e.g. (("speed", 6),)
 
 
 def default_upscaler(scale: int) -> str:
-    """The best shipped upscaler usable here for `scale` (bicubic at scale 1)."""
+    """The best shipped upscaler usable here for `scale` (bicubic: plain at scale 1)."""
     for name in UPSCALER_PREFERENCE:
         entry = UPSCALERS.entry(name)
         if entry.missing() is None and scale in entry.get().scales():
@@ -39,60 +41,108 @@ def default_upscaler(scale: int) -> str:
     return "bicubic"
 
 
-def encode(
-    image: image_io.ImageLike,
-    *,
-    scale: int = 2,
-    base: str = "avif",
-    quality: int | None = None,
-    upscaler: str | None = None,
-    keep_metadata: bool = True,
-) -> bytes:
-    """Downsample, code the LR image with `base`, wrap it in an .srz stream.
+@dataclass(frozen=True)
+class Choice:
+    """One way to code an image: what HEAD records, plus the base codec's own knobs (they
+    change how the payload is made, not how it decodes)."""
 
-    `upscaler=None` or "auto": the encoder, which has the original, decodes its own LR image
-    with the best shipped learned upscaler for the scale and with bicubic, and records the
-    one with the higher PSNR, so a learned tool is switched off on images where it loses
-    (costs one extra upscale at encode time). A named upscaler is recorded as given."""
-    if scale not in SCALES:
-        msg = f"scale must be one of {', '.join(map(str, SCALES))}, got {scale}"
+    scale: int
+    base: str
+    quality: int | None
+    options: Options = ()
+
+    def describe(self) -> str:
+        q = "" if self.quality is None else f" q{self.quality}"
+        opts = "".join(f" {k}={v}" for k, v in self.options)
+        return f"x{self.scale} {self.base}{q}{opts}"
+
+
+@dataclass
+class Coded:
+    """A Choice coded: the payload and the LR image exactly as the decoder will see it."""
+
+    choice: Choice
+    payload: bytes
+    lr: np.ndarray
+    subsampled: bool
+
+    @property
+    def side(self) -> SideInfo:
+        c = self.choice
+        return SideInfo(c.base, c.quality, c.scale, self.subsampled)
+
+
+def check_choice(scale: int, base: str, quality: int | None) -> tuple[str, int | None]:
+    """Validated (base name, quality) for a manual choice; UsageError otherwise."""
+    if isinstance(scale, bool) or not isinstance(scale, int) or scale not in SCALES:
+        msg = f"scale must be one of {', '.join(map(str, SCALES))}, got {scale!r}"
         raise UsageError(msg)
-    base_entry = BASE_CODECS.entry(base)
-    auto = upscaler in (None, "auto")
-    up_entry = UPSCALERS.entry(default_upscaler(scale) if auto else upscaler)
-    _check_scale(up_entry.get(), scale)
-    codec = base_entry.get()
+    entry = BASE_CODECS.entry(base)
+    codec = entry.get()
     if codec.lossless:
-        quality = None
-    elif quality is None:
-        quality = codec.default_quality
-    elif not 0 <= quality <= 100:
-        msg = f"quality must be 0-100, got {quality}"
+        return entry.name, None
+    if quality is None:
+        return entry.name, codec.default_quality
+    if isinstance(quality, bool) or not isinstance(quality, int) or not 0 <= quality <= 100:
+        msg = f"quality must be an integer 0-100, got {quality!r}"
         raise UsageError(msg)
-    src = image_io.load(image)
-    lr = resample.downsample(src.pixels, scale)
-    payload = codec.encode(lr, quality)
-    if auto and up_entry.name != "bicubic":
-        side = SideInfo(base=base_entry.name, quality=quality, scale=scale)
-        decoded_lr = codec.decode(payload, (lr.shape[1], lr.shape[0]), lr.shape[2])
-        up_entry = _best_upscaler([up_entry, UPSCALERS.entry("bicubic")], decoded_lr, side, src)
+    return entry.name, quality
+
+
+def downsample(src: image_io.SourceImage, scale: int) -> np.ndarray:
+    return resample.downsample(src.pixels, scale)
+
+
+def code_base(lr: np.ndarray, choice: Choice) -> Coded:
+    """Encode `lr` as `choice` says and decode it back, as the decoder will."""
+    from srcodec.base.pillow import chroma_subsampled
+
+    codec = BASE_CODECS.entry(choice.base).get()
+    payload = codec.encode(lr, choice.quality, dict(choice.options))
+    decoded = codec.decode(payload, (lr.shape[1], lr.shape[0]), lr.shape[2])
+    return Coded(choice, payload, decoded, chroma_subsampled(choice.base, payload))
+
+
+def reconstruct(coded: Coded, upscaler: str, size: tuple[int, int], device: str = "auto") -> Any:
+    """What the decoder outputs for `coded` with `upscaler`, cropped to `size` (W, H)."""
+    impl = UPSCALERS.entry(upscaler).get()
+    chosen = "cpu"
+    if impl.uses_torch:
+        from srcodec.device import pick
+
+        chosen = pick(device)
+    return impl.upscale(coded.lr, coded.side, chosen)[: size[1], : size[0]]
+
+
+def assemble(
+    src: image_io.SourceImage,
+    coded: Coded,
+    upscaler: str,
+    keep_metadata: bool = True,
+    alpha_png: bytes | None = None,
+) -> bytes:
+    """The .srz stream for `coded`, recording `upscaler` (and its model hash); `alpha_png`:
+    the alpha chunk already made (a search assembles many streams of one image)."""
+    choice = coded.choice
+    up_entry = UPSCALERS.entry(upscaler)
+    _check_scale(up_entry.get(), choice.scale)
     header = Header(
         width=src.size[0],
         height=src.size[1],
         colour=ids.COLOUR_GRAY if src.pixels.shape[2] == 1 else ids.COLOUR_RGB,
-        scale=scale,
-        base=base_entry.wire_id,
-        quality=ids.QUALITY_NONE if quality is None else quality,
+        scale=choice.scale,
+        base=BASE_CODECS.entry(choice.base).wire_id,
+        quality=ids.QUALITY_NONE if choice.quality is None else choice.quality,
         upscaler=up_entry.wire_id,
-        model_hash=up_entry.get().model_hash(scale),
+        model_hash=up_entry.get().model_hash(choice.scale),
         source_16bit=src.source_16bit,
     )
-    alpha = None
-    if src.alpha is not None:
-        alpha = image_io.png_bytes(Image.fromarray(src.alpha))
+    alpha = alpha_png
+    if src.alpha is not None and alpha is None:
+        alpha = image_io.png_bytes_of(src.alpha)
     stream = fmt.Stream(
         header,
-        payload,
+        coded.payload,
         alpha=alpha,
         icc=src.icc if keep_metadata else None,
         exif=src.exif if keep_metadata else None,
@@ -100,24 +150,43 @@ def encode(
     return fmt.write(stream)
 
 
-def _best_upscaler(
-    entries: list[Any], lr: np.ndarray, side: SideInfo, src: image_io.SourceImage
-) -> Any:
-    """The entry whose reconstruction of `src` from `lr` has the highest PSNR."""
-    from srcodec.metrics import psnr
+def upscaler_candidates(scale: int, upscaler: str | None) -> list[str]:
+    """A named upscaler alone; auto: the best learned one for the scale, then bicubic."""
+    if upscaler not in (None, "auto"):
+        name = UPSCALERS.entry(upscaler).name
+        _check_scale(UPSCALERS.entry(name).get(), scale)
+        return [name]
+    best = default_upscaler(scale)
+    return [best] if best == "bicubic" else [best, "bicubic"]
 
-    h, w = src.pixels.shape[:2]
-    device = "cpu"
-    scores = []
-    for entry in entries:
-        impl = entry.get()
-        if impl.uses_torch:
-            from srcodec.device import pick
 
-            device = pick("auto")
-        hr = impl.upscale(lr, side, device)[:h, :w]
-        scores.append(psnr(src.pixels, hr))
-    return entries[scores.index(max(scores))]
+def encode(
+    image: image_io.ImageLike | image_io.SourceImage,
+    *,
+    scale: int = 1,
+    base: str = "avif",
+    quality: int | None = None,
+    upscaler: str | None = None,
+    options: dict[str, Any] | None = None,
+    keep_metadata: bool = True,
+) -> bytes:
+    """Code one given configuration (no search). `upscaler=None` or "auto": the encoder,
+    which has the original, reconstructs with the best shipped learned tool for the scale
+    and with the plain decode/bicubic, and records the one with the higher PSNR, so a
+    learned tool is switched off on images where it loses. A named upscaler is recorded
+    as given."""
+    base, quality = check_choice(scale, base, quality)
+    names = upscaler_candidates(scale, upscaler)
+    src = image if isinstance(image, image_io.SourceImage) else image_io.load(image)
+    choice = Choice(scale, base, quality, tuple(sorted((options or {}).items())))
+    coded = code_base(downsample(src, scale), choice)
+    name = names[0]
+    if len(names) > 1:
+        from srcodec.metrics import psnr
+
+        scores = [psnr(src.pixels, reconstruct(coded, n, src.size)) for n in names]
+        name = names[scores.index(max(scores))]
+    return assemble(src, coded, name, keep_metadata)
 
 
 def _check_scale(impl: Upscaler, scale: int, error: type[SrcodecError] = UsageError) -> None:
@@ -221,7 +290,10 @@ def _upscale(
         chosen = pick(device)
     base_name = BASE_CODECS.by_wire_id(header.base).name
     quality = None if header.quality == ids.QUALITY_NONE else header.quality
-    side = SideInfo(base=base_name, quality=quality, scale=header.scale)
+    from srcodec.base.pillow import chroma_subsampled
+
+    subsampled = chroma_subsampled(base_name, stream.base_payload)
+    side = SideInfo(base=base_name, quality=quality, scale=header.scale, subsampled=subsampled)
     hr = impl.upscale(lr, side, chosen)
     if hr.shape[:2] != (lr.shape[0] * header.scale, lr.shape[1] * header.scale):
         msg = f"upscaler {entry.name} returned {hr.shape}, expected x{header.scale} of {lr.shape}"

@@ -6,10 +6,13 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image, features
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 from srcodec.errors import BackendUnavailableError, CorruptError, UsageError
 
@@ -33,9 +36,14 @@ class PillowCodec:
             msg = f"this Pillow ({Image.__version__}) was built without {self.name} support"
             raise BackendUnavailableError(msg)
 
-    def encode(self, lr: np.ndarray, quality: int | None) -> bytes:
+    def encode(
+        self, lr: np.ndarray, quality: int | None, options: Mapping[str, Any] | None = None
+    ) -> bytes:
+        """`options`: the codec's own knobs (KNOBS[name]), e.g. avif speed/subsampling/tune;
+        they change only how the payload is made, never how it decodes."""
         self._check_backend()
         kwargs = dict(self.options)
+        kwargs.update(_pillow_kwargs(self.name, options or {}))
         if not self.lossless:
             if quality is None:
                 quality = self.default_quality
@@ -69,6 +77,69 @@ class PillowCodec:
         img = img.convert("L" if channels == 1 else "RGB")
         arr = np.asarray(img)
         return arr[..., None] if channels == 1 else arr
+
+
+# The encoder knobs each codec exposes, with their allowed values (first = the default).
+KNOBS: dict[str, dict[str, tuple[Any, ...]]] = {
+    "avif": {
+        "speed": (6, 0, 1, 2, 3, 4, 5, 7, 8, 9, 10),
+        "subsampling": ("4:2:0", "4:4:4"),
+        "tune": ("iq", "psnr", "ssim"),
+    },
+    "webp": {"method": (6, 0, 1, 2, 3, 4, 5)},
+    "jpeg": {"subsampling": ("4:2:0", "4:4:4")},
+}
+
+
+def _pillow_kwargs(name: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """Checked knob values -> Pillow save() keywords; unknown knobs or values: UsageError."""
+    knobs = KNOBS.get(name, {})
+    kwargs: dict[str, Any] = {}
+    for key, value in options.items():
+        if key not in knobs:
+            have = ", ".join(knobs) or "none"
+            msg = f"{name} has no option {key!r} (options: {have})"
+            raise UsageError(msg)
+        if value not in knobs[key]:
+            allowed = ", ".join(map(str, sorted(knobs[key], key=str)))
+            msg = f"{name} {key} must be one of {allowed}, got {value!r}"
+            raise UsageError(msg)
+        if key == "tune":
+            kwargs["advanced"] = {"tune": value}
+        else:
+            kwargs[key] = value
+    return kwargs
+
+
+def chroma_subsampled(name: str, payload: bytes) -> bool:
+    """Whether the payload's chroma is coded at reduced resolution (read from the payload
+    itself, so learned tools can condition on it without a header field). AVIF: the
+    subsampling bits of the av1C box; lossy WebP is always 4:2:0; JPEG: SOF sampling
+    factors; PNG: never."""
+    if name == "avif":
+        at = payload.find(b"av1C")
+        if at < 0 or at + 7 > len(payload):
+            return True
+        return bool(payload[at + 6] & 0x0C)
+    if name == "webp":
+        return payload[12:16] != b"VP8L"
+    if name == "jpeg":
+        return _jpeg_subsampled(payload)
+    return False
+
+
+def _jpeg_subsampled(payload: bytes) -> bool:
+    i = 2
+    while i + 4 <= len(payload):
+        if payload[i] != 0xFF:
+            return True
+        marker, length = payload[i + 1], int.from_bytes(payload[i + 2 : i + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2) and i + 10 + 3 * 3 <= len(payload):
+            ncomp = payload[i + 9]
+            factors = {payload[i + 11 + 3 * c] for c in range(ncomp)}
+            return len(factors) > 1
+        i += 2 + length
+    return True
 
 
 PILLOW_CODECS = {

@@ -26,6 +26,7 @@ class SideInfo:
     base: str  # base codec name, e.g. "avif"
     quality: int | None  # base quality 0-100, None for lossless bases
     scale: int
+    subsampled: bool = True  # chroma coded at reduced resolution (read off the payload)
 
 
 class Upscaler(Protocol):
@@ -78,7 +79,15 @@ UPSCALERS: Registry[Upscaler] = Registry(
             ids.UPSCALER_CNN,
             _lazy("srcodec.upscale.cnn", "Cnn"),
             requires=("torch",),
-            summary="small CNN over bicubic, conditioned on base codec + quality (x2)",
+            summary="small CNN over bicubic, conditioned on base codec + quality (x1, x2)",
+            learned=True,
+        ),
+        Entry(
+            "restore",
+            ids.UPSCALER_RESTORE,
+            _lazy("srcodec.upscale.restore", "Restore"),
+            requires=("torch",),
+            summary="luma+chroma restoration CNN at half resolution, conditioned (x1)",
             learned=True,
         ),
     ],

@@ -1,0 +1,83 @@
+"""`srcodec.encode`: the auto encoder by default, one fixed configuration when asked.
+
+Modes (README "Encoding"):
+- **auto** (default): `search` finds, for this image, the smallest stream that reaches the
+  target: `quality` Q ("what plain AVIF at Q reaches", default 60), `target_psnr`,
+  `target_ms_ssim`, `target_size` or `target_bpp`. `scale`, `upscaler` and AVIF `options`
+  (speed, subsampling, tune) pin those dimensions of the search; `base` with a target pins
+  the base codec.
+- **manual**: `base` given and no target_*: code exactly that base at `quality` (its
+  default if None), at `scale` (default 1), with the learned tool switched per image.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from srcodec import image_io, pipeline, search
+from srcodec.errors import UsageError
+
+if TYPE_CHECKING:
+    from srcodec.search import Explanation
+
+
+def encode(image: image_io.ImageLike, **kwargs: Any) -> bytes:
+    """Encode an image (path, PIL image or uint8 array) to .srz bytes; see
+    `encode_explained` for the keywords."""
+    return encode_explained(image, **kwargs)[0]
+
+
+def encode_explained(
+    image: image_io.ImageLike,
+    *,
+    quality: int | None = None,
+    scale: int | None = None,
+    base: str | None = None,
+    upscaler: str | None = None,
+    metric: str = "psnr",
+    target_psnr: float | None = None,
+    target_ms_ssim: float | None = None,
+    target_size: int | None = None,
+    target_bpp: float | None = None,
+    effort: int = search.DEFAULT_EFFORT,
+    options: dict[str, Any] | None = None,
+    keep_metadata: bool = True,
+    device: str = "auto",
+) -> tuple[bytes, Explanation | None]:
+    """(stream, explanation); the explanation is None in manual mode."""
+    targets = (target_psnr, target_ms_ssim, target_size, target_bpp)
+    if options is not None and not isinstance(options, dict):
+        msg = f"options must be a dict of base codec knobs, got {type(options).__name__}"
+        raise UsageError(msg)
+    src = image_io.load(image)
+    if base is not None and all(t is None for t in targets):
+        data = pipeline.encode(
+            src,
+            scale=1 if scale is None else scale,
+            base=base,
+            quality=quality,
+            upscaler=upscaler,
+            options=options,
+            keep_metadata=keep_metadata,
+        )
+        return data, None
+    target = search.parse_target(
+        quality=quality,
+        metric=metric,
+        target_psnr=target_psnr,
+        target_ms_ssim=target_ms_ssim,
+        target_size=target_size,
+        target_bpp=target_bpp,
+        pixels=src.size[0] * src.size[1],
+    )
+    return search.encode(
+        src,
+        target,
+        effort=effort,
+        scale=scale,
+        base=base,
+        upscaler=upscaler,
+        options=options,
+        keep_metadata=keep_metadata,
+        device=device,
+    )

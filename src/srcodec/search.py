@@ -1,0 +1,607 @@
+"""The auto encoder: per image, the cheapest stream that reaches the quality asked.
+
+`pipeline` codes one given choice; this module decides what to try. A target is one of
+
+    quality Q       at least the quality (--metric) plain AVIF (Pillow defaults, speed 6)
+                    reaches on this image at quality Q, and never more bytes than that file
+    psnr / ms-ssim  the smallest stream whose decoded image reaches the value
+    size            the best quality whose stream fits in the byte budget, never over
+
+Candidates are configurations (scale, base, the base's own knobs such as AVIF speed,
+subsampling and libaom tune) x quality x decoder tool (a learned restoration/upscaler or
+the plain decode), bounded by an effort level 1-9 like `cjxl -e` / `avifenc -s`. The
+quality of each configuration is found by a bracketed secant search on the monotone
+quality -> score (or quality -> bytes) curve, with the cheap plain decode first; the
+learned tool is tried last, to buy one or two quality steps back.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from srcodec import image_io, metrics, pipeline
+from srcodec.base import BASE_CODECS
+from srcodec.errors import UsageError
+from srcodec.format.header import SCALES
+from srcodec.pipeline import Choice, Coded
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import numpy as np
+
+METRICS = ("psnr", "ms-ssim")
+DEFAULT_QUALITY = 60  # the default target "AVIF at quality 60", as avifenc's default -q
+DEFAULT_EFFORT = 4
+REFERENCE_OPTIONS: dict[str, Any] = {"speed": 6}  # plain AVIF: Pillow's defaults at speed 6
+TUNE = {"psnr": "psnr", "ms-ssim": "iq"}  # libaom tune matched to the metric
+
+
+@dataclass(frozen=True)
+class Effort:
+    speed: int  # AVIF speed of every candidate encode
+    learned: bool  # try the learned decoder tools
+    subsamplings: tuple[str, ...]  # AVIF chroma layouts tried at scale 1
+    scales: tuple[int, ...]  # scales tried (more only when the target needs them)
+
+
+EFFORTS = {
+    1: Effort(9, False, ("4:4:4",), (1,)),
+    2: Effort(8, True, ("4:4:4",), (1,)),
+    3: Effort(7, True, ("4:4:4",), (1, 2)),
+    4: Effort(6, True, ("4:4:4",), (1, 2)),
+    5: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2)),
+    6: Effort(5, True, ("4:4:4", "4:2:0"), (1, 2)),
+    7: Effort(4, True, ("4:4:4", "4:2:0"), (1, 2)),
+    8: Effort(3, True, ("4:4:4", "4:2:0"), (1, 2, 3)),
+    9: Effort(2, True, ("4:4:4", "4:2:0"), (1, 2, 3, 4)),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # "quality", "psnr", "ms-ssim" or "size"
+    value: float  # Q, dB, MS-SSIM (0-1) or bytes
+    metric: str  # what the encoder scores candidates with
+
+    def describe(self) -> str:
+        if self.kind == "quality":
+            return f"{self.metric} of plain AVIF q{int(self.value)}, no more bytes"
+        if self.kind == "size":
+            return f"best {self.metric} within {int(self.value)} bytes"
+        unit = " dB" if self.kind == "psnr" else ""
+        return f"{self.kind} >= {self.value:g}{unit}"
+
+
+@dataclass
+class Trial:
+    """One candidate coded and scored."""
+
+    choice: Choice
+    upscaler: str
+    stream_bytes: int
+    score: float  # metric value (PSNR in dB or MS-SSIM), nan when not decoded
+    passed: bool
+    note: str = ""
+
+    def row(self, metric: str) -> str:
+        score = "-" if math.isnan(self.score) else f"{self.score:.4f}"
+        mark = "ok" if self.passed else "--"
+        return (
+            f"{mark} {self.choice.describe():<40} {self.upscaler:<8} "
+            f"{self.stream_bytes:>9} B  {metric} {score} {self.note}"
+        )
+
+
+@dataclass
+class Explanation:
+    """What the search tried and why it kept what it kept (`encode --explain`)."""
+
+    target: Target
+    effort: int
+    goal: float = math.nan  # the score to reach (quality/psnr/ms-ssim targets)
+    budget: int = 0  # the byte budget (size and quality targets)
+    reference: Trial | None = None
+    trials: list[Trial] = field(default_factory=list)
+    chosen: Trial | None = None
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        m = self.target.metric
+        out = [f"target: {self.target.describe()} (effort {self.effort})"]
+        if self.reference is not None:
+            r = self.reference
+            out.append(
+                f"reference: plain {r.choice.describe()}: {r.stream_bytes} B, {m} {r.score:.4f}"
+            )
+        if not math.isnan(self.goal):
+            out.append(
+                f"goal: {m} >= {self.goal:.4f}" + (f", <= {self.budget} B" if self.budget else "")
+            )
+        elif self.budget:
+            out.append(f"goal: <= {self.budget} B")
+        out.append(f"tried {len(self.trials)} candidates in {self.seconds:.2f} s:")
+        out += ["  " + t.row(m) for t in self.trials]
+        if self.chosen is not None:
+            out.append("chosen: " + self.chosen.row(m)[3:].strip())
+        return out
+
+
+def score_fn(metric: str) -> Callable[[np.ndarray, np.ndarray], float]:
+    if metric == "psnr":
+        return metrics.psnr
+    return metrics.ms_ssim_any
+
+
+def parse_target(
+    *,
+    quality: int | None,
+    metric: str,
+    target_psnr: float | None,
+    target_ms_ssim: float | None,
+    target_size: int | None,
+    target_bpp: float | None,
+    pixels: int,
+) -> Target:
+    """The one target the keywords ask for; conflicting or impossible ones: UsageError."""
+    if metric not in METRICS:
+        msg = f"metric must be one of {', '.join(METRICS)}, got {metric!r}"
+        raise UsageError(msg)
+    given = {
+        k: v
+        for k, v in (
+            ("target_psnr", target_psnr),
+            ("target_ms_ssim", target_ms_ssim),
+            ("target_size", target_size),
+            ("target_bpp", target_bpp),
+        )
+        if v is not None
+    }
+    if len(given) > 1 or (given and quality is not None):
+        names = [*given, *(["quality"] if quality is not None else [])]
+        msg = f"give one target, not {' and '.join(names)}"
+        raise UsageError(msg)
+    if not given:
+        q = DEFAULT_QUALITY if quality is None else quality
+        if isinstance(q, bool) or not isinstance(q, int) or not 0 <= q <= 100:
+            msg = f"quality must be an integer 0-100, got {q!r}"
+            raise UsageError(msg)
+        return Target("quality", q, metric)
+    key, value = next(iter(given.items()))
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        msg = f"{key.replace('_', '-')} must be a number, got {value!r}"
+        raise UsageError(msg)
+    if key == "target_psnr":
+        if not 0 < value <= 99:
+            msg = f"target-psnr must be in (0, 99] dB, got {value}"
+            raise UsageError(msg)
+        return Target("psnr", float(value), "psnr")
+    if key == "target_ms_ssim":
+        if not 0 < value < 1:
+            msg = f"target-ms-ssim must be in (0, 1), got {value}"
+            raise UsageError(msg)
+        return Target("ms-ssim", float(value), "ms-ssim")
+    budget = value if key == "target_size" else value * pixels / 8
+    if key == "target_size" and (not isinstance(value, int) or value <= 0):
+        msg = f"target-size must be a positive whole number of bytes, got {value!r}"
+        raise UsageError(msg)
+    if budget <= 0:
+        msg = f"target-bpp must be positive, got {value}"
+        raise UsageError(msg)
+    return Target("size", math.floor(budget), metric)
+
+
+# ---------------------------------------------------------------- the search
+
+
+class _Search:
+    """State of one search: the source, its downsampled versions and the trials."""
+
+    def __init__(self, src: image_io.SourceImage, target: Target, effort: int, device: str) -> None:
+        self.src, self.target, self.device = src, target, device
+        self.effort = EFFORTS[effort]
+        self.score = score_fn(target.metric)
+        self.explain = Explanation(target, effort)
+        self._lr: dict[int, np.ndarray] = {}
+        self._alpha = None if src.alpha is None else image_io.png_bytes_of(src.alpha)
+
+    def lr(self, scale: int) -> np.ndarray:
+        if scale not in self._lr:
+            self._lr[scale] = pipeline.downsample(self.src, scale)
+        return self._lr[scale]
+
+    def size(self, coded: Coded, upscaler: str) -> int:
+        return len(pipeline.assemble(self.src, coded, upscaler, alpha_png=self._alpha))
+
+    def evaluate(self, coded: Coded, upscaler: str) -> float:
+        out = pipeline.reconstruct(coded, upscaler, self.src.size, self.device)
+        return self.score(self.src.pixels, out)
+
+    def record(
+        self, coded: Coded, upscaler: str, score: float, passed: bool, note: str = ""
+    ) -> Trial:
+        trial = Trial(coded.choice, upscaler, self.size(coded, upscaler), score, passed, note)
+        self.explain.trials.append(trial)
+        return trial
+
+
+@dataclass
+class _Point:
+    quality: int
+    coded: Coded
+    bytes: int
+    score: float = math.nan
+    upscaler: str = "bicubic"
+
+
+def _levels(base: str) -> list[int]:
+    """The qualities worth probing: AVIF maps 0-100 onto 64 quantizers (libavif:
+    q = ((100 - quality) * 63 + 50) / 100), so one quality per quantizer."""
+    if base != "avif":
+        return list(range(101))
+    seen: dict[int, int] = {}
+    for q in range(100, -1, -1):
+        seen[((100 - q) * 63 + 50) // 100] = q
+    return sorted(seen.values())
+
+
+class _Config:
+    """One configuration (scale, base, knobs, decoder tools) and its probes by quality."""
+
+    def __init__(
+        self, search: _Search, scale: int, base: str, options: dict[str, Any], tools: list[str]
+    ) -> None:
+        self.search, self.scale, self.base = search, scale, base
+        self.options = tuple(sorted(options.items()))
+        self.tools = tools  # learned tool first (if any), plain last
+        self.levels = _levels(base)
+        self.points: dict[int, _Point] = {}
+        self._scores: dict[tuple[int, str], float] = {}
+
+    def code(self, quality: int) -> _Point:
+        if quality not in self.points:
+            choice = Choice(self.scale, self.base, quality, self.options)
+            coded = pipeline.code_base(self.search.lr(self.scale), choice)
+            plain = self.tools[-1]
+            self.points[quality] = _Point(quality, coded, self.search.size(coded, plain))
+        return self.points[quality]
+
+    def scored(self, quality: int, tool: str) -> float:
+        """Score at `quality` with `tool` (cached per tool)."""
+        key = (quality, tool)
+        if key not in self._scores:
+            self._scores[key] = self.search.evaluate(self.code(quality).coded, tool)
+        return self._scores[key]
+
+
+def _bracket_search(
+    levels: list[int],
+    probe: Callable[[int], tuple[bool, float]],
+    guess: int,
+    goal: float,
+    slope: float,
+) -> int | None:
+    """The lowest level that passes a monotone test. `probe(level)` returns (passes, value)
+    where value grows roughly linearly with the level index and crosses `goal` where the
+    test flips; each next probe is the secant prediction of that crossing (`slope` per
+    index until two points are measured), kept strictly inside the bracket, so every probe
+    shrinks it. None: no level passes."""
+    lo, hi = -1, len(levels)  # levels[lo] fails, levels[hi] passes (virtual ends)
+    points: list[tuple[int, float]] = []
+    i = min(range(len(levels)), key=lambda k: abs(levels[k] - guess))
+    while True:
+        ok, value = probe(levels[i])
+        points.append((i, value))
+        if ok:
+            hi = i
+        else:
+            lo = i
+        if hi - lo <= 1:
+            break
+        if len(points) >= 2:
+            (i1, v1), (i2, v2) = sorted(points[-2:])
+            if v2 != v1 and i2 != i1:
+                slope = max((v2 - v1) / (i2 - i1), 1e-6)
+        x = i + (goal - value) / slope
+        nxt = math.ceil(x - 1e-9)
+        i = min(max(nxt, lo + 1), hi - 1)
+    return None if hi >= len(levels) else levels[hi]
+
+
+def search(
+    src: image_io.SourceImage,
+    target: Target,
+    *,
+    effort: int = DEFAULT_EFFORT,
+    scale: int | None = None,
+    base: str | None = None,
+    upscaler: str | None = None,
+    options: dict[str, Any] | None = None,
+    device: str = "auto",
+) -> tuple[Coded, str, Explanation]:
+    """Run the search; returns the chosen coded LR, its decoder tool and the explanation."""
+    started = time.perf_counter()
+    s = _Search(src, target, effort, device)
+    configs = _configs(s, scale, base, upscaler, options or {})
+    if target.kind == "size":
+        best = _search_size(s, configs, int(target.value))
+    else:
+        best = _search_score(s, configs)
+    s.explain.seconds = time.perf_counter() - started
+    coded, tool = best
+    chosen = next(
+        t for t in reversed(s.explain.trials) if t.choice == coded.choice and t.upscaler == tool
+    )
+    s.explain.chosen = chosen
+    return coded, tool, s.explain
+
+
+def _configs(
+    s: _Search, scale: int | None, base: str | None, upscaler: str | None, options: dict[str, Any]
+) -> list[_Config]:
+    if scale is not None and scale not in SCALES:
+        msg = f"scale must be one of {', '.join(map(str, SCALES))}, got {scale!r}"
+        raise UsageError(msg)
+    base_name = BASE_CODECS.entry(base).name if base else "avif"
+    scales = [scale] if scale else list(s.effort.scales)
+    out = []
+    for sc in scales:
+        tools = pipeline.upscaler_candidates(sc, upscaler)
+        if not s.effort.learned and upscaler in (None, "auto"):
+            tools = tools[-1:]
+        if base_name == "avif":
+            subs = (
+                [options["subsampling"]]
+                if "subsampling" in options
+                else list(s.effort.subsamplings)
+            )
+            if sc > 1:
+                subs = subs[:1]
+            for sub in subs:
+                opts = {"speed": s.effort.speed, "tune": TUNE[s.target.metric], **options}
+                opts["subsampling"] = sub
+                out.append(_Config(s, sc, base_name, opts, tools))
+        else:
+            out.append(_Config(s, sc, base_name, dict(options), tools))
+    return out
+
+
+def _db(metric: str, value: float) -> float:
+    """A score on a scale roughly linear in the AVIF quality index: PSNR as is, MS-SSIM as
+    -10 log10(1 - MS-SSIM) (dB, as `srcodec rd` plots it)."""
+    if metric == "psnr":
+        return value
+    return -10 * math.log10(max(1e-10, 1 - value))
+
+
+DB_PER_LEVEL = 0.35  # prior slope of PSNR vs AVIF quantizer index (1/64 steps), refined
+LOG2_BYTES_PER_LEVEL = 0.1  # prior slope of log2(bytes) vs quantizer index
+
+
+def _search_score(s: _Search, configs: list[_Config]) -> tuple[Coded, str]:
+    """Quality/PSNR/MS-SSIM targets: the fewest bytes whose score reaches the goal."""
+    t = s.target
+    budget = 0
+    if t.kind == "quality":
+        ref_choice = Choice(1, "avif", int(t.value), tuple(sorted(REFERENCE_OPTIONS.items())))
+        ref = pipeline.code_base(s.lr(1), ref_choice)
+        budget = len(ref.payload)  # the plain AVIF file the stream must not exceed
+        goal = s.evaluate(ref, "bicubic")
+        s.explain.reference = Trial(ref_choice, "avif file", budget, goal, True)
+        guess = max(0, int(t.value) - 10)  # 4:4:4 tune=psnr reaches it ~10 qualities lower
+    else:
+        goal = t.value
+        guess = 50
+    s.explain.goal, s.explain.budget = goal, budget
+    best: tuple[int, Coded, str] | None = None
+    ceiling = {}
+    for cfg in configs:
+        if cfg.scale > 1 and s.target.metric == "psnr":
+            if cfg.scale not in ceiling:
+                ceiling[cfg.scale] = _bicubic_ceiling(s, cfg.scale)
+            if goal > ceiling[cfg.scale] + CEILING_MARGIN_DB:
+                continue  # no coding at this scale can reach the goal
+        limit = best[0] - 1 if best else (budget or None)
+        found = _min_quality(s, cfg, goal, guess, limit)
+        if found is None:
+            continue
+        q, tool = found
+        size = s.size(cfg.code(q).coded, tool)
+        if best is None or size < best[0]:
+            best = (size, cfg.code(q).coded, tool)
+        if cfg.scale == 1:
+            guess = q
+    if best is None or (budget and best[0] > budget):
+        return _fallback(s, configs, goal, budget, best)
+    return best[1], best[2]
+
+
+CEILING_MARGIN_DB = 1.5  # what a learned x2 tool adds at most over bicubic of the clean LR
+
+
+def _bicubic_ceiling(s: _Search, scale: int) -> float:
+    """PSNR of bicubic from the uncoded LR: an upper bound (+ CEILING_MARGIN_DB for a
+    learned upscaler) of what any stream at this scale reaches; costs ~10 ms."""
+    from srcodec.upscale.classic import resize_bicubic
+
+    h, w = s.src.pixels.shape[:2]
+    return metrics.psnr(s.src.pixels, resize_bicubic(s.lr(scale), scale)[:h, :w])
+
+
+def _min_quality(
+    s: _Search, cfg: _Config, goal: float, guess: int, limit: int | None
+) -> tuple[int, str] | None:
+    """Lowest quality of `cfg` whose decode reaches `goal`, or None when none does within
+    `limit` bytes. Scale 1: searched with the plain decode (cheap), then the learned tool
+    buys steps below while it still passes. Scale > 1: first the highest quality under
+    `limit` (encode only); if even that misses the goal, nothing cheaper can reach it."""
+    metric = s.target.metric
+    goal_db = _db(metric, goal)
+    tool = cfg.tools[-1] if cfg.scale == 1 else cfg.tools[0]
+    levels = cfg.levels
+    if cfg.scale > 1 and limit:
+        top = _max_fitting(s, cfg, limit)
+        if top is None:
+            return None
+        score = cfg.scored(top, tool)
+        ok = score >= goal
+        s.record(cfg.code(top).coded, tool, score, ok, "best under the byte limit")
+        if not ok:
+            return None
+        levels = levels[: levels.index(top) + 1]
+
+    def passes(q: int) -> tuple[bool, float]:
+        score = cfg.scored(q, tool)
+        ok = score >= goal
+        s.record(cfg.code(q).coded, tool, score, ok)
+        return ok, _db(metric, score)
+
+    q = _bracket_search(levels, passes, guess, goal_db, DB_PER_LEVEL)
+    if q is None:
+        return None
+    learned = [t for t in cfg.tools if t != tool]
+    if cfg.scale == 1 and learned:
+        q, tool = _learned_steps(s, cfg, levels, q, tool, learned[0], goal)
+    return q, tool
+
+
+def _learned_steps(
+    s: _Search, cfg: _Config, levels: list[int], q: int, plain: str, learned: str, goal: float
+) -> tuple[int, str]:
+    """Below the plain decode's answer `q`, the learned tool may still reach the goal: try
+    it one level down (already encoded by the bracket), and further while the margin over
+    the goal exceeds a level's worth of score."""
+    metric = s.target.metric
+    idx = levels.index(q)
+    best = (q, plain)
+    slope = DB_PER_LEVEL
+    if idx > 0 and levels[idx - 1] in cfg.points:
+        below = _db(metric, cfg.scored(levels[idx - 1], plain))
+        slope = max(0.05, _db(metric, cfg.scored(q, plain)) - below)
+    while idx > 0:
+        lower = levels[idx - 1]
+        score = cfg.scored(lower, learned)
+        ok = score >= goal
+        s.record(cfg.code(lower).coded, learned, score, ok, "learned tool")
+        if not ok:
+            break
+        best = (lower, learned)
+        idx -= 1
+        if _db(metric, score) - _db(metric, goal) < 0.6 * slope:
+            break  # one more level down would most likely miss
+    if best[1] == plain:
+        # the learned tool may still beat the plain decode at q itself (same bytes + 4)
+        score = cfg.scored(q, learned)
+        if score > cfg.scored(q, plain):
+            s.record(cfg.code(q).coded, learned, score, True, "learned tool at q")
+    return best
+
+
+def _max_fitting(s: _Search, cfg: _Config, budget: int) -> int | None:
+    """The highest quality of `cfg` whose stream fits in `budget` bytes (encodes only)."""
+    plain = cfg.tools[-1]
+
+    def too_big(q: int) -> tuple[bool, float]:
+        p = cfg.code(q)
+        s.record(p.coded, plain, math.nan, p.bytes <= budget, "size probe")
+        return p.bytes > budget, math.log2(p.bytes)
+
+    guess = cfg.levels[len(cfg.levels) // 2]
+    first_over = _bracket_search(
+        cfg.levels, too_big, guess, math.log2(budget), LOG2_BYTES_PER_LEVEL
+    )
+    idx = len(cfg.levels) if first_over is None else cfg.levels.index(first_over)
+    return None if idx == 0 else cfg.levels[idx - 1]
+
+
+def _fallback(
+    s: _Search,
+    configs: list[_Config],
+    goal: float,
+    budget: int,
+    best: tuple[int, Coded, str] | None,
+) -> tuple[Coded, str]:
+    """No candidate reaches the goal within the budget: with a budget (quality target),
+    the best score that fits; else the highest quality tried."""
+    if budget:
+        return _search_size(s, configs, budget)
+    if best is not None:
+        return best[1], best[2]
+    cfg = configs[0]
+    top = cfg.levels[-1]
+    tool = cfg.tools[0]
+    cfg.code(top)
+    s.record(cfg.code(top).coded, tool, cfg.scored(top, tool), False, "goal unreachable")
+    return cfg.code(top).coded, tool
+
+
+def _search_size(s: _Search, configs: list[_Config], budget: int) -> tuple[Coded, str]:
+    """Size targets: per configuration the highest quality that fits, then the best score."""
+    s.explain.budget = budget
+    best: tuple[float, Coded, str] | None = None
+    smallest: int | None = None
+    tried = {c.scale for c in configs}
+    # below what the configured scales can reach, larger scales are the only way down
+    extra = [
+        _Config(
+            s, sc, configs[0].base, dict(configs[0].options), pipeline.upscaler_candidates(sc, None)
+        )
+        for sc in SCALES
+        if sc not in tried and sc > max(tried)
+    ]
+    for cfg in [*sorted(configs, key=lambda c: c.scale), *extra]:
+        if best is not None and cfg in extra:
+            break
+        q = _max_fitting(s, cfg, budget)
+        if q is None:  # even the lowest quality is too big at this scale
+            low = cfg.points[cfg.levels[0]].bytes
+            smallest = low if smallest is None else min(smallest, low)
+            continue
+        coded = cfg.code(q).coded
+        for tool in cfg.tools:
+            if s.size(coded, tool) > budget:
+                continue
+            score = cfg.scored(q, tool)
+            s.record(coded, tool, score, True)
+            if best is None or score > best[0]:
+                best = (score, coded, tool)
+    if best is None:
+        msg = (
+            f"target of {budget} bytes is below the smallest stream srcodec can make for "
+            f"this image ({smallest} bytes at the largest scale and lowest quality)"
+        )
+        raise UsageError(msg)
+    return best[1], best[2]
+
+
+def encode(
+    image: image_io.ImageLike | image_io.SourceImage,
+    target: Target,
+    *,
+    effort: int = DEFAULT_EFFORT,
+    scale: int | None = None,
+    base: str | None = None,
+    upscaler: str | None = None,
+    options: dict[str, Any] | None = None,
+    keep_metadata: bool = True,
+    device: str = "auto",
+) -> tuple[bytes, Explanation]:
+    """Search, then write the chosen stream."""
+    if isinstance(effort, bool) or not isinstance(effort, int) or effort not in EFFORTS:
+        msg = f"effort must be an integer 1-9, got {effort!r}"
+        raise UsageError(msg)
+    src = image if isinstance(image, image_io.SourceImage) else image_io.load(image)
+    coded, tool, explanation = search(
+        src,
+        target,
+        effort=effort,
+        scale=scale,
+        base=base,
+        upscaler=upscaler,
+        options=options,
+        device=device,
+    )
+    return pipeline.assemble(src, coded, tool, keep_metadata), explanation

@@ -1,0 +1,170 @@
+"""Training data: images, their coded variants and random aligned crops.
+
+Every image of the training folder (never an evaluation set) is downsampled with the
+encoder's own `resample.downsample` when scale > 1 and coded whole by the real base codecs
+with the knobs the encoder uses (AVIF 4:4:4 tune=psnr as well as Pillow's defaults), at
+seeded random qualities. Coding is the slow part, so decoded variants are cached as .npy
+under <cache>/; the cache is a pure function of (images, seed, variant plan, codec
+versions), so a fresh machine rebuilds the same one.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PIL import Image
+
+from srcodec import resample
+from srcodec.base import BASE_CODECS
+from srcodec.base.pillow import chroma_subsampled
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+FORBIDDEN = ("kodak", "set5", "set14")  # evaluation sets: never train on them
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How one LR image was coded: base, quality, encoder knobs."""
+
+    base: str
+    quality: int | None
+    options: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def tag(self) -> str:
+        opts = "".join(f"-{k}{str(v).replace(':', '')}" for k, v in self.options)
+        return f"{self.base}{self.quality if self.quality is not None else ''}{opts}"
+
+
+@dataclass
+class Coded:
+    variant: Variant
+    pixels: np.ndarray  # decoded LR, uint8 h x w x 3 (memory-mapped)
+    subsampled: bool
+
+
+@dataclass
+class Record:
+    name: str
+    role: str  # "train" or "val"
+    hr: np.ndarray
+    coded: list[Coded]
+
+
+# (base, quality range, count, options) per training image; plus one clean png copy at x2+
+TrainPlan = list[tuple[str, tuple[int, int], int, dict[str, Any]]]
+
+
+def training_files(folder: Path) -> list[Path]:
+    if any(name in str(folder).lower() for name in FORBIDDEN):
+        msg = f"{folder} looks like an evaluation set; train on ../shared/datasets/train"
+        raise SystemExit(msg)
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".png", ".jpg"))
+    if not files:
+        msg = f"no training images in {folder}"
+        raise SystemExit(msg)
+    return files
+
+
+def code(lr: np.ndarray, variant: Variant) -> tuple[np.ndarray, bool]:
+    codec = BASE_CODECS.entry(variant.base).get()
+    payload = codec.encode(lr, variant.quality, dict(variant.options))
+    decoded = codec.decode(payload, (lr.shape[1], lr.shape[0]), 3)
+    return decoded, chroma_subsampled(variant.base, payload)
+
+
+def build(
+    folder: Path,
+    cache: Path,
+    scale: int,
+    plan: TrainPlan,
+    val_variants: list[Variant],
+    val_count: int,
+    seed: int,
+    log: Callable[[str], None],
+) -> list[Record]:
+    """One Record per image: its HR pixels and decoded LR variants (cached)."""
+    files = training_files(folder)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(files))
+    val_ids = set(order[len(files) - val_count :].tolist())
+    cache.mkdir(parents=True, exist_ok=True)
+    records = []
+    started = time.time()
+    for i, path in enumerate(files):
+        role = "val" if i in val_ids else "train"
+        variants = list(val_variants) if role == "val" else []
+        if role == "train":
+            if scale > 1:
+                variants.append(Variant("png", None))
+            for base, (lo, hi), count, opts in plan:
+                qs = rng.integers(lo, hi + 1, count)
+                variants += [Variant(base, int(q), tuple(sorted(opts.items()))) for q in qs]
+        hr_file = cache / f"{i:04d}.hr.npy"
+        if not hr_file.exists():
+            with Image.open(path) as img:
+                _save(hr_file, np.asarray(img.convert("RGB")))
+        hr = np.load(hr_file, mmap_mode="r")
+        lr = None
+        coded = []
+        for variant in variants:
+            f = cache / f"{i:04d}.x{scale}.{variant.tag}.npy"
+            if not f.exists():
+                if lr is None:
+                    lr = resample.downsample(np.asarray(hr), scale)
+                pixels, sub = code(lr, variant)
+                _save(f, pixels)
+                _save(f.with_suffix(".sub.npy"), np.array(sub))
+            coded.append(
+                Coded(variant, np.load(f, mmap_mode="r"), bool(np.load(f.with_suffix(".sub.npy"))))
+            )
+        records.append(Record(path.name, role, hr, coded))
+        if (i + 1) % 10 == 0:
+            log(f"data {i + 1}/{len(files)} images, {time.time() - started:.0f} s")
+    return records
+
+
+def _save(path: Path, array: np.ndarray) -> None:
+    tmp = path.with_name(path.name + ".tmp.npy")
+    np.save(tmp, array)
+    os.replace(tmp, path)
+
+
+def crops(
+    records: list[Record],
+    rng: np.random.Generator,
+    count: int,
+    size: int,
+    scale: int,
+    align: int,
+) -> list[tuple[np.ndarray, np.ndarray, Coded]]:
+    """`count` random (LR crop, HR crop, variant) triples, picked in proportion to image
+    area, LR crops `size` px with offsets on multiples of `align` (the base codec's block
+    grid stays where the decoder will see it), randomly flipped and transposed."""
+    area = np.array([r.hr.shape[0] * r.hr.shape[1] for r in records], np.float64)
+    out = []
+    for idx in rng.choice(len(records), count, p=area / area.sum()):
+        rec = records[idx]
+        coded = rec.coded[rng.integers(len(rec.coded))]
+        lr_img, hr_img = coded.pixels, rec.hr
+        h_max = min(lr_img.shape[0], hr_img.shape[0] // scale) - size
+        w_max = min(lr_img.shape[1], hr_img.shape[1] // scale) - size
+        y = int(rng.integers(0, h_max // align + 1)) * align
+        x = int(rng.integers(0, w_max // align + 1)) * align
+        lr = np.asarray(lr_img[y : y + size, x : x + size])
+        hr = np.asarray(hr_img[y * scale : (y + size) * scale, x * scale : (x + size) * scale])
+        if rng.integers(2):
+            lr, hr = lr[:, ::-1], hr[:, ::-1]
+        if rng.integers(2):
+            lr, hr = lr[::-1], hr[::-1]
+        if rng.integers(2):
+            lr, hr = lr.transpose(1, 0, 2), hr.transpose(1, 0, 2)
+        out.append((lr, hr, coded))
+    return out

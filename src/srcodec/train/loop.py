@@ -1,0 +1,182 @@
+"""One resumable training loop for every model family.
+
+A run directory holds `checkpoint.pt` (model, EMA weights, optimiser, step, cumulative hours
+and the numpy generator state that fixes the data order) and `log.jsonl` (one line per
+validation: cumulative CPU-hours vs validation dB). Resuming from it continues exactly where
+the last run stopped, on any machine; both files are small and committed under training/.
+
+Schedule: linear warm-up, then a constant learning rate, with an exponential moving average
+(EMA) of the weights as the model that is validated and shipped. An EMA needs no total
+budget fixed in advance, so runs of any length add up; a later run may lower --lr.
+The number of torch threads can be changed while it runs by writing it to <run>/threads.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+import torch
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from srcodec.train.data import Record
+
+CHECKPOINT = "checkpoint.pt"
+LOG = "log.jsonl"
+
+
+class Family(Protocol):
+    """What a model family contributes: its arch, batches, loss and validation."""
+
+    name: str
+    arch: dict[str, Any]
+
+    def build(self) -> torch.nn.Module: ...
+
+    def loss(
+        self, net: torch.nn.Module, records: list[Record], rng: np.random.Generator
+    ) -> torch.Tensor:
+        """One batch drawn with `rng`, its loss."""
+        ...
+
+    def validate(self, net: torch.nn.Module, records: list[Record]) -> dict[str, Any]:
+        """{"score": dB gain to maximise, "per_variant": {...}} on the held-out records."""
+        ...
+
+
+@dataclass
+class Settings:
+    lr: float = 4e-4
+    warmup: int = 300
+    ema: float = 0.999
+    seed: int = 0
+    threads: int = 1
+    val_minutes: float = 10.0
+
+
+def _save(obj: dict[str, Any], path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+class Trainer:
+    def __init__(self, family: Family, run: Path, settings: Settings) -> None:
+        self.family, self.run, self.settings = family, run, settings
+        run.mkdir(parents=True, exist_ok=True)
+        torch.manual_seed(settings.seed)
+        self.net = family.build()
+        self.ema = copy.deepcopy(self.net).eval()
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=settings.lr)
+        self.state: dict[str, Any] = {
+            "step": 0,
+            "cpu_hours": 0.0,
+            "wall_hours": 0.0,
+            "best": None,
+            "rng": np.random.default_rng(settings.seed).bit_generator.state,
+            "arch": family.arch,
+            "family": family.name,
+        }
+        ckpt = run / CHECKPOINT
+        if ckpt.exists():
+            saved = torch.load(ckpt, weights_only=True)
+            self.net.load_state_dict(saved["model"])
+            self.ema.load_state_dict(saved["ema"])
+            self.opt.load_state_dict(saved["opt"])
+            self.state = json.loads(saved["state"])
+            if self.state["arch"] != family.arch:
+                msg = f"{ckpt} is arch {self.state['arch']}, asked for {family.arch}"
+                raise SystemExit(msg)
+        self.rng = np.random.default_rng()
+        self.rng.bit_generator.state = self.state["rng"]
+
+    def log(self, text: str) -> None:
+        print(f"{time.strftime('%H:%M:%S')} {text}", flush=True)
+
+    def checkpoint(self) -> None:
+        self.state["rng"] = self.rng.bit_generator.state
+        _save(
+            {
+                "model": self.net.state_dict(),
+                "ema": self.ema.state_dict(),
+                "opt": self.opt.state_dict(),
+                "state": json.dumps(self.state),
+            },
+            self.run / CHECKPOINT,
+        )
+
+    def _threads(self) -> None:
+        f = self.run / "threads"
+        want = int(f.read_text()) if f.exists() else self.settings.threads
+        if want != torch.get_num_threads():
+            torch.set_num_threads(want)
+            self.log(f"threads -> {want}")
+
+    def validate(self, records: list[Record], note: str = "") -> dict[str, Any]:
+        val = self.family.validate(self.ema, records)
+        point = {
+            "step": self.state["step"],
+            "cpu_hours": round(self.state["cpu_hours"], 4),
+            "wall_hours": round(self.state["wall_hours"], 4),
+            "lr": self.opt.param_groups[0]["lr"],
+            "score_db": round(val["score"], 4),
+            "per_variant": val["per_variant"],
+        }
+        if note:
+            point["note"] = note
+        with (self.run / LOG).open("a") as f:
+            f.write(json.dumps(point) + "\n")
+        self.log(f"step {point['step']} cpu-h {point['cpu_hours']:.3f} val +{val['score']:.3f} dB")
+        return val
+
+    def train(self, records: list[Record], hours: float) -> None:
+        """Train for `hours` of wall time (this run), validating every val_minutes."""
+        s = self.settings
+        self._threads()
+        train = [r for r in records if r.role == "train"]
+        if self.state["step"] == 0:
+            self.validate(records, note="untrained")
+        start_wall, start_cpu = time.time(), time.process_time()
+        last_wall, last_cpu = start_wall, start_cpu
+        next_val = start_wall + s.val_minutes * 60
+        running, count = 0.0, 0
+        while time.time() - start_wall < hours * 3600:
+            step = self.state["step"]
+            lr = s.lr * min(1.0, (step + 1) / s.warmup)
+            for group in self.opt.param_groups:
+                group["lr"] = lr
+            loss = self.family.loss(self.net, train, self.rng)
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+            with torch.no_grad():
+                decay = min(s.ema, (1 + step) / (10 + step))
+                for e, p in zip(self.ema.parameters(), self.net.parameters(), strict=True):
+                    e.mul_(decay).add_(p.detach(), alpha=1 - decay)
+            self.state["step"] += 1
+            running += loss.item()
+            count += 1
+            now = time.time()
+            if now >= next_val:
+                cpu = time.process_time()
+                self.state["cpu_hours"] += (cpu - last_cpu) / 3600
+                self.state["wall_hours"] += (now - last_wall) / 3600
+                last_wall, last_cpu = now, cpu
+                self.log(f"train loss {running / count:.6f} ({count} steps)")
+                running, count = 0.0, 0
+                self.validate(records)
+                self.checkpoint()
+                self._threads()
+                next_val = time.time() + s.val_minutes * 60
+        cpu, now = time.process_time(), time.time()
+        self.state["cpu_hours"] += (cpu - last_cpu) / 3600
+        self.state["wall_hours"] += (now - last_wall) / 3600
+        self.validate(records, note="end of run")
+        self.checkpoint()

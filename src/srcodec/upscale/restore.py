@@ -1,0 +1,175 @@
+"""`restore`: a luma+chroma restoration CNN for full-resolution (scale 1) streams.
+
+It removes coding artefacts from the decoded image; all three planes go in together, so
+chroma is restored with luma's help (AVIF 4:2:0 chroma is upsampled by the base decoder, and
+the net sees the sharp luma edges next to it). To stay cheap on a CPU it works at half
+resolution after a 2x2 pixel-unshuffle (4x fewer positions per layer than a full-resolution
+net of the same width):
+
+    x = unshuffle2(rgb/255) (12 planes) + cond (one-hot base, quality/100, chroma subsampled)
+    r = conv3x3(18->C) ReLU, (L-2) x [conv3x3(C->C) ReLU], conv3x3(C->12), shuffle2
+    out = round(decoded + 255 * r)
+
+The conditioning says how the payload was made: png/jpeg/webp/avif, the quality, and
+whether its chroma was subsampled (read from the payload itself, `chroma_subsampled`).
+Training: `python tools/train.py restore` (srcodec.train); weights ship as
+models/restore-x1-*.npz and describe themselves (channels, layers read off the shapes).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from srcodec import weights
+from srcodec.errors import UnsupportedError
+from srcodec.upscale.tiling import tiles
+
+if TYPE_CHECKING:
+    import torch
+
+    from srcodec.upscale import SideInfo
+
+BASES = ("png", "jpeg", "webp", "avif")  # order of the one-hot conditioning planes
+COND_PLANES = len(BASES) + 2  # + quality/100 + chroma-subsampled flag
+SHUFFLE = 2
+MODEL_NAMES = {1: "restore-x1"}  # scale -> manifest name
+TILE = 512  # tile side in pixels (even) for inference; bounds memory for any image size
+OVERLAP = 24  # context pixels per side (even); > the receptive radius 2 * (L + 1)
+
+
+def condition(base: str, quality: int | None, subsampled: bool) -> np.ndarray:
+    """The conditioning vector: one-hot base, quality/100 (0 if lossless), subsampled."""
+    if base not in BASES:
+        msg = f"restore is trained for bases {', '.join(BASES)}, not {base!r}"
+        raise UnsupportedError(msg)
+    cond = np.zeros(COND_PLANES, np.float32)
+    cond[BASES.index(base)] = 1.0
+    cond[-2] = 0.0 if quality is None else quality / 100.0
+    cond[-1] = 1.0 if subsampled else 0.0
+    return cond
+
+
+def build(channels: int = 32, layers: int = 8) -> torch.nn.Module:
+    """The network (see the module docstring); forward takes even-sized N x 3 x H x W."""
+    import torch
+    from torch import nn
+
+    class RestoreNet(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            planes = 3 * SHUFFLE * SHUFFLE
+            self.head = nn.Conv2d(planes + COND_PLANES, channels, 3, padding=1)
+            self.body = nn.ModuleList(
+                nn.Conv2d(channels, channels, 3, padding=1) for _ in range(layers - 2)
+            )
+            self.tail = nn.Conv2d(channels, planes, 3, padding=1)
+            # He init keeps a plain ReLU stack trainable; the tail starts near zero so the
+            # untrained net is the identity (plain decode) and training only adds gain.
+            for conv in (self.head, *self.body):
+                nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+                nn.init.zeros_(conv.bias)
+            nn.init.normal_(self.tail.weight, std=1e-3)
+            nn.init.zeros_(self.tail.bias)
+
+        def forward(self, img: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+            """img N x 3 x H x W in [0, 1] (H, W even), cond N x COND_PLANES -> the residual
+            N x 3 x H x W in [0, 1] units."""
+            x = nn.functional.pixel_unshuffle(img, SHUFFLE)
+            n, _, h, w = x.shape
+            planes = cond[:, :, None, None].expand(n, COND_PLANES, h, w).to(x.dtype)
+            x = torch.relu(self.head(torch.cat([x, planes], 1)))
+            for conv in self.body:
+                x = torch.relu(conv(x))
+            return nn.functional.pixel_shuffle(self.tail(x), SHUFFLE)
+
+    return RestoreNet()
+
+
+def arch_of(arrays: dict[str, np.ndarray]) -> dict[str, int]:
+    """channels and layers read off the weight shapes."""
+    channels = int(arrays["head.weight"].shape[0])
+    layers = 2 + sum(1 for k in arrays if k.startswith("body.") and k.endswith(".weight"))
+    return {"channels": channels, "layers": layers}
+
+
+def from_arrays(arrays: dict[str, np.ndarray]) -> torch.nn.Module:
+    """A float32 eval-mode module from exported arrays."""
+    import torch
+
+    net = build(**arch_of(arrays))
+    state = {k: torch.from_numpy(np.asarray(v, np.float32)) for k, v in arrays.items()}
+    net.load_state_dict(state, strict=True)
+    return net.eval()
+
+
+@cache
+def _model(name: str, device: str) -> Any:
+    return from_arrays(weights.load(name)).to(device)
+
+
+def run(
+    net: torch.nn.Module,
+    img: np.ndarray,
+    cond: np.ndarray,
+    device: str = "cpu",
+    tile: int = TILE,
+    overlap: int = OVERLAP,
+) -> np.ndarray:
+    """uint8 H x W x 3 -> restored uint8 H x W x 3, tile by tile (even tile offsets, so the
+    2x2 unshuffle phase matches training); odd sizes are edge-padded by one pixel."""
+    import torch
+
+    h, w, _ = img.shape
+    ph, pw = h + h % 2, w + w % 2
+    padded = (
+        np.pad(img, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
+        if (ph, pw)
+        != (
+            h,
+            w,
+        )
+        else img
+    )
+    out = np.array(padded)
+    cond_t = torch.from_numpy(cond)[None].to(device)
+    autocast = device.startswith("cuda")
+    with torch.inference_mode():
+        for (y0, y1, x0, x1), (cy0, cy1, cx0, cx1) in tiles(ph, pw, tile, overlap):
+            patch = np.ascontiguousarray(padded[y0:y1, x0:x1].transpose(2, 0, 1))
+            x = torch.from_numpy(patch)[None].to(device).float().div_(255.0)
+            with torch.autocast("cuda", dtype=torch.float16, enabled=autocast):
+                res = net(x, cond_t)
+            res = res.float()[0, :, cy0:cy1, cx0:cx1].mul_(255.0).permute(1, 2, 0).cpu().numpy()
+            view = out[y0 + cy0 : y0 + cy1, x0 + cx0 : x0 + cx1]
+            view[...] = np.clip(np.floor(view + res + 0.5), 0, 255)
+    return out[:h, :w]
+
+
+class Restore:
+    name = "restore"
+    synthesizes = True
+    uses_torch = True
+
+    def scales(self) -> tuple[int, ...]:
+        return tuple(s for s, n in MODEL_NAMES.items() if n in weights.manifest())
+
+    def model_hash(self, scale: int) -> bytes | None:
+        name = MODEL_NAMES.get(scale)
+        return None if name is None else weights.stream_hash(name)
+
+    def upscale(self, lr: np.ndarray, side: SideInfo, device: str) -> np.ndarray:
+        name = MODEL_NAMES.get(side.scale)
+        if name is None:
+            msg = f"restore works at scale 1 only, not {side.scale}; decode with bicubic"
+            raise UnsupportedError(msg)
+        cond = condition(side.base, side.quality, side.subsampled)
+        gray = lr.shape[2] == 1
+        rgb = np.repeat(lr, 3, axis=2) if gray else lr
+        out = run(_model(name, device), rgb, cond, device)
+        if gray:
+            out = np.floor(out.astype(np.float32).mean(axis=2, keepdims=True) + 0.5)
+            out = out.astype(np.uint8)
+        return out

@@ -1,0 +1,56 @@
+"""Train a learned tool, resuming from training/<run>/checkpoint.pt when it exists.
+
+    python tools/train.py restore --run training/restore-x1 --hours 2 --threads 2
+    python tools/train.py restore --run training/restore-x1 --validate   # score only
+
+Data: ../shared/datasets/train only (evaluation sets are refused); coded variants are
+cached under runs/cache/<family>-x<scale> (rebuilt identically on a fresh machine).
+Export a shipped model with tools/export_model.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from srcodec.train import data
+from srcodec.train.families import FAMILIES
+from srcodec.train.loop import Settings, Trainer
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("family", choices=sorted(FAMILIES))
+    p.add_argument("--run", type=Path, required=True)
+    p.add_argument("--data", type=Path, default=Path("../shared/datasets/train"))
+    p.add_argument("--cache", type=Path, default=None)
+    p.add_argument("--hours", type=float, default=1.0, help="wall-clock budget of this run")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--lr", type=float, default=4e-4)
+    p.add_argument("--val", type=int, default=5, help="held-out training images")
+    p.add_argument("--val-minutes", type=float, default=10.0)
+    p.add_argument("--validate", action="store_true", help="validate the checkpoint, no training")
+    args = p.parse_args(argv)
+    family = FAMILIES[args.family]()
+    settings = Settings(lr=args.lr, threads=args.threads, val_minutes=args.val_minutes)
+    trainer = Trainer(family, args.run, settings)
+    cache = args.cache or Path("runs/cache") / f"{family.name}-x{family.scale}"
+    records = data.build(
+        args.data,
+        cache,
+        family.scale,
+        family.plan,
+        family.val_variants,
+        args.val,
+        settings.seed,
+        trainer.log,
+    )
+    if args.validate:
+        trainer._threads()
+        print(trainer.family.validate(trainer.ema, records))
+        return
+    trainer.train(records, args.hours)
+
+
+if __name__ == "__main__":
+    main()
