@@ -11,30 +11,15 @@ file of the same manifest name is removed.
 from __future__ import annotations
 
 import argparse
-import io
 import json
-import zipfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from srcodec import weights
+from srcodec.train.export import npz_bytes
 from srcodec.upscale.cnn import arch_of, from_arrays
-
-
-def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
-    """Deterministic .npz bytes (fixed zip timestamps), so an export is reproducible."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for key in sorted(arrays):
-            member = io.BytesIO()
-            np.save(member, arrays[key], allow_pickle=False)
-            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, member.getvalue())
-    return buf.getvalue()
 
 
 def export(checkpoint: Path, name: str = "") -> tuple[Path, dict]:
@@ -51,7 +36,7 @@ def export(checkpoint: Path, name: str = "") -> tuple[Path, dict]:
     command = meta.get("command", "")
     if command.split(" ", 1)[0].endswith("/python"):  # older runs logged sys.executable
         command = "python " + command.split(" ", 1)[1]
-    blob = _npz_bytes(arrays)
+    blob = npz_bytes(arrays)
     sha8 = hashlib.sha256(blob).hexdigest()[:8]
     fname = f"{name}-c{arch['channels']}l{arch['layers']}-{data_tag}-{sha8}.npz"
     old = weights.manifest().get(name, {}).get("file")

@@ -372,8 +372,10 @@ def _configs(
 def _db(metric: str, value: float) -> float:
     """A score on a scale roughly linear in the AVIF quality index: PSNR as is, MS-SSIM as
     -10 log10(1 - MS-SSIM) (dB, as `srcodec rd` plots it)."""
+    if math.isnan(value):
+        return 0.0
     if metric == "psnr":
-        return value
+        return min(value, 100.0)  # identical images score inf
     return -10 * math.log10(max(1e-10, 1 - value))
 
 
@@ -527,7 +529,10 @@ def _fallback(
     """No candidate reaches the goal within the budget: with a budget (quality target),
     the best score that fits; else the highest quality tried."""
     if budget:
-        return _search_size(s, configs, budget)
+        try:
+            return _search_size(s, configs, budget)
+        except UsageError:
+            pass  # tiny images: the container alone outweighs the AVIF file's savings
     if best is not None:
         return best[1], best[2]
     cfg = configs[0]

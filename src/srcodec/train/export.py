@@ -1,0 +1,70 @@
+"""Checkpoint -> shipped model: EMA weights as a deterministic .npz + a manifest entry.
+
+The manifest records the family, arch, the checkpoint it came from, its step and the
+cumulative CPU-hours that produced it, and the last validation line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from srcodec import weights
+from srcodec.train.loop import CHECKPOINT, LOG
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """Deterministic .npz bytes (fixed zip timestamps), so an export is reproducible."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for key in sorted(arrays):
+            member = io.BytesIO()
+            np.save(member, arrays[key], allow_pickle=False)
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, member.getvalue())
+    return buf.getvalue()
+
+
+def export(run: Path, name: str, tag: str) -> tuple[Path, dict[str, Any]]:
+    """Writes the EMA model of `run` into weights.MODELS_DIR as <name>-<tag>-<sha8>.npz and
+    registers it under `name` (replacing the previous file of that name)."""
+    ckpt = torch.load(run / CHECKPOINT, weights_only=True)
+    state = json.loads(ckpt["state"])
+    arrays = {k: v.detach().float().cpu().numpy() for k, v in ckpt["ema"].items()}
+    blob = npz_bytes(arrays)
+    fname = f"{name}-{tag}-{hashlib.sha256(blob).hexdigest()[:8]}.npz"
+    old = weights.manifest().get(name, {}).get("file")
+    path = weights.MODELS_DIR / fname
+    path.write_bytes(blob)
+    if old and old != fname and (weights.MODELS_DIR / old).exists():
+        (weights.MODELS_DIR / old).unlink()
+    lines = (run / LOG).read_text().splitlines() if (run / LOG).exists() else []
+    last = json.loads(lines[-1]) if lines else {}
+    entry = {
+        "arch": state["family"],
+        "arch_params": state["arch"],
+        "params": int(sum(a.size for a in arrays.values())),
+        "dtype": "float32",
+        "checkpoint": str(run / CHECKPOINT),
+        "steps": state["step"],
+        "cpu_hours": round(state["cpu_hours"], 3),
+        "wall_hours": round(state["wall_hours"], 3),
+        "train_data": "../shared/datasets/train (81 train / 5 val images)",
+        "command": f"python tools/train.py {state['family']} --run {run}",
+        "export_command": f"python tools/export_model.py --run {run} --name {name}",
+        "val_gain_db": last.get("score_db"),
+        "val_per_variant": last.get("per_variant"),
+    }
+    weights.register(name, path, entry)
+    weights.load.cache_clear()
+    return path, weights.entry(name)
