@@ -73,7 +73,7 @@ def ms_ssim_any(a: np.ndarray, b: np.ndarray) -> float:
         levels -= 1
 
     def tensor(x: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1)[None].float()
+        return torch.from_numpy(np.array(x, np.float32)).permute(2, 0, 1)[None]
 
     ta, tb = tensor(a), tensor(b)
     if levels == 5:

@@ -370,6 +370,7 @@ def info(
         "downsampler": "aa-cubic" if h.downsampler == ids.DOWNSAMPLER_AA_CUBIC else h.downsampler,
         "base": base,
         "quality": None if h.quality == ids.QUALITY_NONE else h.quality,
+        "chroma": _chroma(base, stream.base_payload),
         "upscaler": up_entry.name if up_entry else h.upscaler,
         "model_hash": h.model_hash.hex() if h.model_hash else None,
         "detail": detail,
@@ -381,6 +382,15 @@ def info(
         "chunk_bytes": chunk_bytes,
         "bpp": len(raw) * 8 / (h.width * h.height),
     }
+
+
+def _chroma(base: str | int, payload: bytes) -> str | None:
+    """The base layer's chroma layout as read off its payload (None for gray or lossless)."""
+    from srcodec.base.pillow import chroma_subsampled
+
+    if base not in ("jpeg", "webp", "avif"):
+        return None
+    return "4:2:0" if chroma_subsampled(str(base), payload) else "4:4:4"
 
 
 def _entry_or_none(registry: Any, wire_id: int) -> Any:

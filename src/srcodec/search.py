@@ -363,6 +363,8 @@ def _configs(
             for sub in subs:
                 opts = {"speed": s.effort.speed, "tune": TUNE[s.target.metric], **options}
                 opts["subsampling"] = sub
+                if sc > 1:  # the x2-x4 tools were trained on Pillow's default AVIF (4:2:0, iq)
+                    opts = {"speed": s.effort.speed, **options}
                 out.append(_Config(s, sc, base_name, opts, tools))
         else:
             out.append(_Config(s, sc, base_name, dict(options), tools))
@@ -535,12 +537,14 @@ def _fallback(
             pass  # tiny images: the container alone outweighs the AVIF file's savings
     if best is not None:
         return best[1], best[2]
-    cfg = configs[0]
-    top = cfg.levels[-1]
-    tool = cfg.tools[0]
-    cfg.code(top)
-    s.record(cfg.code(top).coded, tool, cfg.scored(top, tool), False, "goal unreachable")
-    return cfg.code(top).coded, tool
+    top = max(
+        (t for t in s.explain.trials if not math.isnan(t.score)),
+        key=lambda t: t.score,
+        default=None,
+    )
+    reached = f" (best tried: {top.score:.4g} at {top.choice.describe()})" if top else ""
+    msg = f"{s.target.describe()} is not reachable on this image{reached}"
+    raise UsageError(msg)
 
 
 def _search_size(s: _Search, configs: list[_Config], budget: int) -> tuple[Coded, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import PIL
@@ -18,8 +19,6 @@ import PIL
 from srcodec.image_io import write_atomic
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from srcodec.rd.spec import CodecSpec
 
 METRICS_VERSION = 2  # bump when a metric's definition changes
@@ -41,6 +40,10 @@ def row_key(image_sha: str, spec: CodecSpec, quality: int) -> str:
         "srcodec": __version__,
         "metrics": METRICS_VERSION,
     }
+    if spec.kind == "auto":  # a changed search is a different codec, version or not
+        import srcodec.search
+
+        ident["search"] = file_sha256(Path(srcodec.search.__file__))[:16]
     model = _model_hash(spec)
     if model is not None:  # only learned upscalers: keys of other rows stay as they were
         ident["model"] = model
@@ -51,10 +54,15 @@ def row_key(image_sha: str, spec: CodecSpec, quality: int) -> str:
 def _model_hash(spec: CodecSpec) -> str | None:
     """The learned upscaler's model hash: new weights at the same srcodec version are a
     different codec, so they must not reuse rows."""
-    if spec.kind != "srcodec":
-        return None
     from srcodec.pipeline import default_upscaler
     from srcodec.upscale import UPSCALERS
+
+    if spec.kind == "auto":  # any shipped model may be picked: all of them key the row
+        from srcodec import weights
+
+        return ",".join(sorted(e["sha256"][:8] for e in weights.manifest().values()))
+    if spec.kind != "srcodec":
+        return None
 
     scale = int(spec.params.get("scale", 2))
     name = spec.params["upscaler"]

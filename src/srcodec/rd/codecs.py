@@ -43,7 +43,40 @@ def code(rgb: np.ndarray, spec: CodecSpec, quality: int) -> Coded:
     """Encode `rgb` (uint8 HxWx3) with `spec` at `quality`, decode it back, time both."""
     if spec.kind == "srcodec":
         return _code_srcodec(rgb, spec, quality)
+    if spec.kind == "auto":
+        return _code_auto(rgb, spec, quality)
     return _code_pillow(rgb, spec, quality)
+
+
+def auto_keywords(spec: CodecSpec, value: int) -> dict[str, Any]:
+    """`srcodec.encode` keywords for one point of an `auto` spec."""
+    p = spec.params
+    kw: dict[str, Any] = {"effort": int(p["effort"]), "metric": p["metric"]}
+    if p["scale"] != "any":
+        kw["scale"] = int(p["scale"])
+    if p["upscaler"] != "auto":
+        kw["upscaler"] = p["upscaler"]
+    target = p["target"]
+    if target == "quality":
+        kw["quality"] = value
+    elif target == "psnr":
+        kw["target_psnr"] = float(value)
+    elif target == "ms-ssim":
+        kw["target_ms_ssim"] = value / 1000
+    else:
+        kw["target_bpp"] = value / 1000
+    return kw
+
+
+def _code_auto(rgb: np.ndarray, spec: CodecSpec, value: int) -> Coded:
+    import srcodec
+
+    start = time.perf_counter()
+    data = srcodec.encode(rgb, **auto_keywords(spec, value))
+    mid = time.perf_counter()
+    decoded = np.asarray(srcodec.decode(data).convert("RGB"))
+    end = time.perf_counter()
+    return Coded(len(data), decoded, mid - start, end - mid)
 
 
 def _code_srcodec(rgb: np.ndarray, spec: CodecSpec, quality: int) -> Coded:
@@ -69,7 +102,12 @@ def pillow_options(spec: CodecSpec, quality: int) -> dict[str, Any]:
     if spec.kind == "webp":
         return {"quality": quality, "method": int(p["method"])}
     if spec.kind == "avif":
-        return {"quality": quality, "speed": int(p["speed"])}
+        opts: dict[str, Any] = {"quality": quality, "speed": int(p["speed"])}
+        if p.get("subsampling", "4:2:0") != "4:2:0":
+            opts["subsampling"] = p["subsampling"]
+        if p.get("tune", "iq") != "iq":  # iq is Pillow's (libavif's) default: same bytes
+            opts["advanced"] = {"tune": p["tune"]}
+        return opts
     return {
         "quality_mode": p["mode"],
         "quality_layers": [quality],

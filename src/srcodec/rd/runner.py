@@ -60,6 +60,12 @@ def describe(spec: CodecSpec, images: int, dataset: str) -> str:
             f"{features.version(lib.get(base, base))})"
         )
         settings = spec.settings()
+    elif spec.kind == "auto":
+        how = (
+            f"srcodec {__version__} auto encoder (srcodec.encode), bpp from the whole .srz "
+            f"file; AVIF via Pillow {PIL.__version__} (libavif {features.version('avif')})"
+        )
+        settings = spec.settings()
     else:
         version = features.version(lib[spec.kind])
         how = f"Pillow {PIL.__version__} ({spec.kind} library {version}), full resolution"

@@ -1,6 +1,11 @@
 """Codec specs: one text names one RD sweep (a codec, its settings and a quality grid).
 
-    srcodec:base=avif,scale=2,upscaler=bicubic,quality=10:90:10
+    srcodec:base=avif,scale=2,upscaler=bicubic,quality=10:90:10   (one fixed configuration)
+    auto:quality=20/40/60/80                 the auto encoder, target "as good as AVIF at Q"
+    auto:target=psnr,quality=28/32/36        ... target PSNR in dB
+    auto:target=bpp,quality=50/100/250       ... target size in thousandths of a bpp
+    auto:target=ms-ssim,quality=950/980      ... target MS-SSIM x 1000
+    avif:quality=10:90:10,speed=3,subsampling=4:4:4,tune=psnr
     jpeg:quality=5:95:5          webp:quality=20/40/60          avif:quality=10:90:10,speed=6
     jpeg2000:quality=26:40:2     (quality = target PSNR in dB, OpenJPEG's "dB" quality mode)
 
@@ -18,11 +23,21 @@ from srcodec.errors import UsageError
 PEER_KEYS: dict[str, dict[str, str]] = {
     "jpeg": {"subsampling": "4:2:0"},
     "webp": {"method": "6"},  # the same effort as srcodec's webp base layer
-    "avif": {"speed": "6"},  # the same speed as srcodec's avif base layer
+    # speed 6 as srcodec's avif base layer; Pillow's defaults: 4:2:0, libaom tune=iq
+    "avif": {"speed": "6", "subsampling": "4:2:0", "tune": "iq"},
     "jpeg2000": {"mode": "dB"},  # dB: quality = target PSNR; rates: quality = compression ratio
 }
 SRCODEC_KEYS: dict[str, str] = {"base": "avif", "scale": "2", "upscaler": "bicubic"}
-KINDS = ("srcodec", *PEER_KEYS)
+# the auto encoder: quality= lists the target values (Q, dB, MS-SSIM x 1000 or bpp x 1000)
+AUTO_KEYS: dict[str, str] = {
+    "target": "quality",
+    "metric": "psnr",
+    "effort": "4",
+    "scale": "any",
+    "upscaler": "auto",
+}
+AUTO_TARGETS = ("quality", "psnr", "ms-ssim", "bpp")
+KINDS = ("srcodec", "auto", *PEER_KEYS)
 _JPEG_SUBSAMPLING = ("4:4:4", "4:2:2", "4:2:0")
 _MAX_POINTS = 200
 
@@ -50,7 +65,7 @@ def parse(text: str) -> CodecSpec:
     if kind not in KINDS:
         msg = f"codec spec {text!r}: unknown codec {kind!r}; known: {', '.join(KINDS)}"
         raise UsageError(msg)
-    defaults = SRCODEC_KEYS if kind == "srcodec" else PEER_KEYS[kind]
+    defaults = {"srcodec": SRCODEC_KEYS, "auto": AUTO_KEYS}.get(kind) or PEER_KEYS[kind]
     params = dict(defaults)
     qualities: tuple[int, ...] | None = None
     name = ""
@@ -117,6 +132,17 @@ def _check(kind: str, params: dict[str, str], qualities: tuple[int, ...], text: 
         _choice(where, "method", params["method"], [str(i) for i in range(7)])
     elif kind == "avif":
         _choice(where, "speed", params["speed"], [str(i) for i in range(11)])
+        _choice(where, "subsampling", params["subsampling"], ("4:2:0", "4:4:4"))
+        _choice(where, "tune", params["tune"], ("iq", "psnr", "ssim"))
+    elif kind == "auto":
+        from srcodec.upscale import UPSCALERS
+
+        _choice(where, "target", params["target"], AUTO_TARGETS)
+        _choice(where, "metric", params["metric"], ("psnr", "ms-ssim"))
+        _choice(where, "effort", params["effort"], [str(i) for i in range(1, 10)])
+        _choice(where, "scale", params["scale"], ["any", "1", "2", "3", "4"])
+        _choice(where, "upscaler", params["upscaler"], [*UPSCALERS.names(), "auto"])
+        low, high = (1, 1000) if params["target"] != "quality" else (0, 100)
     elif kind == "jpeg2000":
         _choice(where, "mode", params["mode"], ["dB", "rates"])
         low, high = (1, 100) if params["mode"] == "dB" else (1, 10000)
@@ -137,5 +163,8 @@ def default_name(kind: str, params: dict[str, str]) -> str:
     e.g. "jpeg", "avif speed=8", "srcodec avif x2 bicubic"."""
     if kind == "srcodec":
         return f"srcodec {params['base']} x{params['scale']} {params['upscaler']}"
+    if kind == "auto":
+        extras = [f"{k}={v}" for k, v in sorted(params.items()) if AUTO_KEYS[k] != v]
+        return " ".join(["srcodec auto", *extras])
     extras = [f"{k}={v}" for k, v in sorted(params.items()) if PEER_KEYS[kind][k] != v]
     return " ".join([kind, *extras])

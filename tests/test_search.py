@@ -1,0 +1,196 @@
+"""The auto encoder: targets, search, never bigger than AVIF, explanations."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+from conftest import KODAK, synthetic
+from PIL import Image
+
+import srcodec
+from srcodec import metrics, search
+from srcodec.errors import UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _rgb(path: Path) -> np.ndarray:
+    with Image.open(path) as img:
+        return np.asarray(img.convert("RGB"))
+
+
+def _decoded(data: bytes) -> np.ndarray:
+    return np.asarray(srcodec.decode(data).convert("RGB"))
+
+
+def _plain_avif(rgb: np.ndarray, quality: int) -> tuple[int, np.ndarray]:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="AVIF", quality=quality, speed=6)
+    with Image.open(io.BytesIO(buf.getvalue())) as img:
+        return len(buf.getvalue()), np.asarray(img.convert("RGB"))
+
+
+def _kodak(name: str) -> np.ndarray:
+    path = KODAK / name
+    if not path.exists():
+        pytest.skip("../shared/datasets/kodak is not beside the checkout")
+    return _rgb(path)
+
+
+# ---------------------------------------------------------------- the search primitive
+
+
+@pytest.mark.parametrize("answer", [0, 1, 17, 40, 63])
+def test_bracket_search_finds_the_lowest_passing_level_in_few_probes(answer: int) -> None:
+    levels = list(range(64))
+    probes: list[int] = []
+
+    def probe(level: int) -> tuple[bool, float]:
+        probes.append(level)
+        value = 0.4 * level + 0.02 * level**1.5  # monotone, not linear
+        return level >= answer, value
+
+    goal = 0.4 * answer + 0.02 * answer**1.5
+    assert search._bracket_search(levels, probe, 30, goal, 0.35) == answer
+    assert len(probes) <= 6
+    assert len(set(probes)) == len(probes)  # never the same level twice
+
+
+def test_bracket_search_none_when_nothing_passes() -> None:
+    assert search._bracket_search(list(range(10)), lambda q: (False, q), 5, 99, 1.0) is None
+
+
+def test_avif_levels_are_one_quality_per_quantizer() -> None:
+    levels = search._levels("avif")
+    assert len(levels) == 64
+    assert levels[0] == 0 and levels[-1] == 100
+    assert search._levels("webp") == list(range(101))
+
+
+# ---------------------------------------------------------------- targets
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"quality": 50, "target_psnr": 30}, "one target"),
+        ({"target_psnr": 30, "target_size": 100}, "one target"),
+        ({"quality": 50.5}, "integer"),
+        ({"target_psnr": -1}, "target-psnr"),
+        ({"target_ms_ssim": 1.5}, "target-ms-ssim"),
+        ({"target_size": 0}, "target-size"),
+        ({"target_bpp": -0.1}, "target-bpp"),
+        ({"metric": "ssim"}, "metric"),
+        ({"effort": 10}, "effort"),
+        ({"options": {"speed": 11}}, "speed"),
+        ({"options": {"colour": 1}}, "no option"),
+    ],
+)
+def test_bad_targets_are_usage_errors(kwargs: dict, match: str) -> None:
+    with pytest.raises(UsageError, match=match):
+        srcodec.encode(synthetic(32, 24), **kwargs)
+
+
+def test_unreachable_targets_are_usage_errors() -> None:
+    with pytest.raises(UsageError, match="below the smallest stream"):
+        srcodec.encode(synthetic(64, 48), target_size=10)
+    noisy = np.random.default_rng(1).integers(0, 256, (40, 40, 3), dtype=np.uint8)
+    with pytest.raises(UsageError, match="not reachable"):
+        srcodec.encode(noisy, target_psnr=90, effort=1)
+
+
+def test_target_psnr_is_reached_and_one_level_lower_is_not() -> None:
+    rgb = synthetic(96, 64)
+    data, ex = srcodec.encode_explained(rgb, target_psnr=34.0, effort=2)
+    assert metrics.psnr(rgb, _decoded(data)) >= 34.0
+    chosen = ex.chosen
+    failing = [
+        t
+        for t in ex.trials
+        if t.choice.scale == chosen.choice.scale
+        and t.choice.quality is not None
+        and t.choice.quality < chosen.choice.quality
+        and not t.passed
+    ]
+    assert failing, "the search must show a cheaper candidate that misses the target"
+
+
+@pytest.mark.parametrize("budget", [400, 900, 2000])
+def test_target_size_never_over(budget: int) -> None:
+    data = srcodec.encode(synthetic(96, 64), target_size=budget, effort=2)
+    assert len(data) <= budget
+
+
+def test_target_size_below_full_resolution_goes_to_a_larger_scale() -> None:
+    rgb = _kodak("kodim23.png")
+    budget = 768 * 512 * 0.02 / 8  # far below AVIF's smallest full-resolution file
+    data, ex = srcodec.encode_explained(rgb, target_bpp=0.02)
+    assert len(data) <= budget
+    assert srcodec.info(data)["scale"] >= 2
+    assert ex.chosen.choice.scale >= 2
+
+
+@pytest.mark.parametrize(("name", "quality"), [("kodim03.png", 30), ("kodim19.png", 70)])
+def test_never_bigger_than_plain_avif_and_at_least_as_good(name: str, quality: int) -> None:
+    rgb = _kodak(name)
+    data = srcodec.encode(rgb, quality=quality)
+    ref_bytes, ref = _plain_avif(rgb, quality)
+    assert len(data) <= ref_bytes
+    assert metrics.psnr(rgb, _decoded(data)) >= metrics.psnr(rgb, ref)
+
+
+def test_never_bigger_on_ms_ssim() -> None:
+    rgb = _kodak("kodim07.png")
+    data = srcodec.encode(rgb, quality=50, metric="ms-ssim")
+    ref_bytes, ref = _plain_avif(rgb, 50)
+    assert len(data) <= ref_bytes
+    assert metrics.ms_ssim(rgb, _decoded(data)) >= metrics.ms_ssim(rgb, ref)
+
+
+def test_pins_restrict_the_search() -> None:
+    rgb = synthetic(64, 48)
+    data, ex = srcodec.encode_explained(rgb, quality=50, scale=1, upscaler="bicubic")
+    assert {t.choice.scale for t in ex.trials} == {1}
+    assert {t.upscaler for t in ex.trials} == {"bicubic"}
+    info = srcodec.info(data)
+    assert (info["scale"], info["upscaler"]) == (1, "bicubic")
+    _, ex = srcodec.encode_explained(rgb, quality=50, options={"subsampling": "4:2:0"})
+    assert all(dict(t.choice.options)["subsampling"] == "4:2:0" for t in ex.trials)
+
+
+def test_manual_mode_codes_exactly_what_was_asked() -> None:
+    data, ex = srcodec.encode_explained(synthetic(40, 30), base="webp", quality=33, scale=2)
+    assert ex is None
+    info = srcodec.info(data)
+    assert (info["base"], info["quality"], info["scale"]) == ("webp", 33, 2)
+
+
+def test_gray_and_alpha_survive_the_search() -> None:
+    gray = synthetic(48, 40, channels=1)[..., 0]
+    out = srcodec.decode(srcodec.encode(gray, quality=40))
+    assert out.mode == "L"
+    rgba = np.dstack([synthetic(48, 40), np.full((40, 48), 7, np.uint8)])
+    out = srcodec.decode(srcodec.encode(rgba, quality=40))
+    assert out.mode == "RGBA"
+    assert np.all(np.asarray(out)[..., 3] == 7)
+
+
+def test_explain_from_the_cli(tmp_path: Path) -> None:
+    src = tmp_path / "in.png"
+    Image.fromarray(synthetic(64, 48)).save(src)
+    out = tmp_path / "out.srz"
+    cmd = [sys.executable, "-m", "srcodec", "encode", str(src), str(out)]
+    res = subprocess.run([*cmd, "--target-psnr", "33", "--explain"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert "target: psnr >= 33 dB" in res.stdout
+    assert "chosen:" in res.stdout
+    res = subprocess.run([*cmd, "--quality", "40", "--target-psnr", "30"], capture_output=True)
+    assert res.returncode == 2
+    assert res.stderr.decode().count("\n") == 1
+    assert b"one target" in res.stderr
