@@ -69,7 +69,8 @@ def test_bracket_search_none_when_nothing_passes() -> None:
 def test_avif_levels_are_one_quality_per_quantizer() -> None:
     levels = search._levels("avif")
     assert len(levels) == 64
-    assert levels[0] == 0 and levels[-1] == 100
+    assert levels[0] == 0
+    assert levels[-1] == 100
     assert search._levels("webp") == list(range(101))
 
 

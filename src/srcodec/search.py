@@ -42,10 +42,11 @@ TUNE = {"psnr": "psnr", "ms-ssim": "iq"}  # libaom tune matched to the metric
 
 @dataclass(frozen=True)
 class Effort:
-    speed: int  # AVIF speed of every candidate encode
+    speed: int  # AVIF speed of the search's encodes
     learned: bool  # try the learned decoder tools
     subsamplings: tuple[str, ...]  # AVIF chroma layouts tried at scale 1
     scales: tuple[int, ...]  # scales tried (more only when the target needs them)
+    final_speed: int | None = None  # re-encode the winner's neighbourhood at this speed
 
 
 EFFORTS = {
@@ -54,10 +55,10 @@ EFFORTS = {
     3: Effort(7, True, ("4:4:4",), (1, 2)),
     4: Effort(6, True, ("4:4:4",), (1, 2)),
     5: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2)),
-    6: Effort(5, True, ("4:4:4", "4:2:0"), (1, 2)),
-    7: Effort(4, True, ("4:4:4", "4:2:0"), (1, 2)),
-    8: Effort(3, True, ("4:4:4", "4:2:0"), (1, 2, 3)),
-    9: Effort(2, True, ("4:4:4", "4:2:0"), (1, 2, 3, 4)),
+    6: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2), final_speed=4),
+    7: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2), final_speed=3),
+    8: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2, 3), final_speed=2),
+    9: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2, 3, 4), final_speed=1),
 }
 
 
@@ -330,6 +331,9 @@ def search(
         best = _search_size(s, configs, int(target.value))
     else:
         best = _search_score(s, configs)
+    pinned_speed = options is not None and "speed" in options
+    if s.effort.final_speed is not None and not pinned_speed and best[0].choice.base == "avif":
+        best = _refine(s, configs, best)
     s.explain.seconds = time.perf_counter() - started
     coded, tool = best
     chosen = next(
@@ -337,6 +341,63 @@ def search(
     )
     s.explain.chosen = chosen
     return coded, tool, s.explain
+
+
+def _refine(s: _Search, configs: list[_Config], best: tuple[Coded, str]) -> tuple[Coded, str]:
+    """Slower AVIF speeds code the same quality better: re-encode the winner's quality
+    neighbourhood at the effort's final speed and keep what improves on the winner (fewer
+    bytes reaching the goal, or a better score within the budget)."""
+    coded, tool = best
+    choice = coded.choice
+    cfg = next(c for c in configs if c.options == choice.options and c.scale == choice.scale)
+    opts = dict(choice.options) | {"speed": s.effort.final_speed}
+    slow = _Config(s, choice.scale, choice.base, opts, cfg.tools)
+    idx = slow.levels.index(choice.quality)
+    goal, budget = s.explain.goal, s.explain.budget
+    win_bytes = s.size(coded, tool)
+    win_score = cfg.scored(choice.quality, tool)
+
+    def best_tool(q: int) -> tuple[str, float]:
+        scores = {t: slow.scored(q, t) for t in slow.tools}
+        name = max(scores, key=lambda t: scores[t])
+        return name, scores[name]
+
+    if s.target.kind == "size":
+        for i in (idx + 1, idx):
+            if i >= len(slow.levels):
+                continue
+            p = slow.code(slow.levels[i])
+            if p.bytes > budget:
+                s.record(p.coded, slow.tools[-1], math.nan, False, "final speed: too big")
+                continue
+            name, score = best_tool(slow.levels[i])
+            better = score > win_score
+            s.record(p.coded, name, score, better, "final speed")
+            if better:
+                return p.coded, name
+        return best
+    found: tuple[Coded, str] | None = None
+    for i in (idx - 1, idx - 2) if idx >= 1 else (idx,):
+        if i < 0:
+            break
+        q = slow.levels[i]
+        name, score = best_tool(q)
+        p = slow.code(q)
+        size = s.size(p.coded, name)
+        ok = score >= goal and size < win_bytes and (not budget or size <= budget)
+        s.record(p.coded, name, score, ok, "final speed")
+        if not ok:
+            break
+        found, win_bytes = (p.coded, name), size
+    if found is None and idx >= 1:
+        name, score = best_tool(choice.quality)
+        p = slow.code(choice.quality)
+        size = s.size(p.coded, name)
+        ok = score >= goal and size < win_bytes and (not budget or size <= budget)
+        s.record(p.coded, name, score, ok, "final speed")
+        if ok:
+            found = (p.coded, name)
+    return found or best
 
 
 def _configs(
