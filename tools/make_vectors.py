@@ -78,7 +78,25 @@ def valid_vectors() -> dict[str, bytes]:
         **{**h.__dict__, "upscaler": ids.UPSCALER_RAISR, "model_hash": b"\x01\x02\x03\x04"}
     )
     v["png-rgb-10x10-s2-raisr-hash"] = fmt.write(stream)
-    v["png-rgb-16x16-s2-raisr"] = encode(synthetic(16, 16, seed=10), base="png", upscaler="raisr")
+    v["png-rgb-16x16-s2-raisr"] = encode(
+        synthetic(16, 16, seed=10), scale=2, base="png", upscaler="raisr"
+    )
+    # 1.1: a full-resolution AVIF 4:4:4 stream naming the `restore` tool (id 3) with a
+    # fixed model hash, so the vector does not change when the model is retrained.
+    stream = fmt.read(
+        encode(
+            synthetic(32, 24, seed=11),
+            scale=1,
+            base="avif",
+            quality=40,
+            options={"subsampling": "4:4:4", "tune": "psnr"},
+        )
+    )
+    h = stream.header
+    stream.header = type(h)(
+        **{**h.__dict__, "upscaler": ids.UPSCALER_RESTORE, "model_hash": b"\x05\x06\x07\x08"}
+    )
+    v["avif444-rgb-32x24-s1-q40-restore-hash"] = fmt.write(stream)
     return v
 
 
@@ -161,6 +179,7 @@ def main() -> None:
                 "quality",
                 "upscaler",
                 "model_hash",
+                "chroma",
                 "icc_profile",
                 "exif",
             )

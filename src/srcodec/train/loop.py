@@ -87,13 +87,14 @@ class Trainer:
         ckpt = run / CHECKPOINT
         if ckpt.exists():
             saved = torch.load(ckpt, weights_only=True)
+            state = json.loads(saved["state"])
+            if state["arch"] != family.arch:
+                msg = f"{ckpt} is arch {state['arch']}, asked for {family.arch}"
+                raise SystemExit(msg)
             self.net.load_state_dict(saved["model"])
             self.ema.load_state_dict(saved["ema"])
             self.opt.load_state_dict(saved["opt"])
-            self.state = json.loads(saved["state"])
-            if self.state["arch"] != family.arch:
-                msg = f"{ckpt} is arch {self.state['arch']}, asked for {family.arch}"
-                raise SystemExit(msg)
+            self.state = state
         self.rng = np.random.default_rng()
         self.rng.bit_generator.state = self.state["rng"]
 
@@ -136,8 +137,9 @@ class Trainer:
         self.log(f"step {point['step']} cpu-h {point['cpu_hours']:.3f} val +{val['score']:.3f} dB")
         return val
 
-    def train(self, records: list[Record], hours: float) -> None:
-        """Train for `hours` of wall time (this run), validating every val_minutes."""
+    def train(self, records: list[Record], hours: float, max_steps: int | None = None) -> None:
+        """Train for `hours` of wall time (this run) or `max_steps` steps, whichever comes
+        first, validating every val_minutes and at the end."""
         s = self.settings
         self._threads()
         train = [r for r in records if r.role == "train"]
@@ -147,7 +149,9 @@ class Trainer:
         last_wall, last_cpu = start_wall, start_cpu
         next_val = start_wall + s.val_minutes * 60
         running, count = 0.0, 0
-        while time.time() - start_wall < hours * 3600:
+        done = 0
+        while time.time() - start_wall < hours * 3600 and (max_steps is None or done < max_steps):
+            done += 1
             step = self.state["step"]
             lr = s.lr * min(1.0, (step + 1) / s.warmup)
             for group in self.opt.param_groups:

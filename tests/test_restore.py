@@ -1,0 +1,63 @@
+"""`restore`: the scale-1 luma+chroma restoration CNN (arch, tiling, streams)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from conftest import synthetic
+
+import srcodec
+from srcodec.upscale import UPSCALERS
+from srcodec.upscale import restore as rs
+
+
+@pytest.fixture
+def net() -> torch.nn.Module:
+    torch.manual_seed(0)
+    model = rs.build(8, 4).eval()
+    with torch.no_grad():  # a visible residual, so tiling mistakes would show
+        model.tail.weight.mul_(300)
+    return model
+
+
+def test_tiled_equals_whole_image(net: torch.nn.Module) -> None:
+    img = synthetic(101, 67)  # odd sizes: padded by one pixel, then cropped
+    cond = rs.condition("avif", 40, False)
+    whole = rs.run(net, img, cond, tile=512)
+    tiled = rs.run(net, img, cond, tile=32, overlap=rs.OVERLAP)
+    assert whole.shape == img.shape
+    assert np.abs(whole.astype(int) - tiled.astype(int)).max() <= 1
+    assert np.abs(whole.astype(int) - img.astype(int)).max() > 0
+
+
+def test_condition_layout() -> None:
+    cond = rs.condition("jpeg", 75, True)
+    assert cond.tolist() == pytest.approx([0, 1, 0, 0, 0.75, 1])
+    with pytest.raises(srcodec.UnsupportedError):
+        rs.condition("learned", 10, False)
+
+
+def test_restore_stream_round_trip_and_provenance() -> None:
+    if 1 not in UPSCALERS.entry("restore").get().scales():
+        pytest.skip("no restore model shipped")
+    img = synthetic(48, 40)
+    data = srcodec.encode(img, scale=1, base="avif", quality=30, upscaler="restore")
+    info = srcodec.info(data)
+    assert (info["upscaler"], info["scale"]) == ("restore", 1)
+    assert info["model_hash"] is not None
+    out = srcodec.decode(data)
+    assert out.size == (48, 40)
+    assert "restored by the learned filter restore" in out.info["srcodec"]
+    lr = srcodec.decode(data, lr_only=True)
+    assert "no upscaling" in lr.info["srcodec"]
+    with pytest.raises(srcodec.UsageError, match="no model for scale 2"):
+        srcodec.encode(img, scale=2, base="avif", upscaler="restore")
+
+
+def test_gray_runs_as_equal_planes() -> None:
+    if 1 not in UPSCALERS.entry("restore").get().scales():
+        pytest.skip("no restore model shipped")
+    gray = synthetic(40, 32, channels=1)[..., 0]
+    data = srcodec.encode(gray, scale=1, base="avif", quality=30, upscaler="restore")
+    assert srcodec.decode(data).mode == "L"

@@ -1,0 +1,90 @@
+"""The shared training package: exact resume, data hygiene, export."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+import torch
+from conftest import synthetic
+from PIL import Image
+
+from srcodec.train import data
+from srcodec.train.families import RestoreFamily
+from srcodec.train.loop import Settings, Trainer
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _tiny() -> RestoreFamily:
+    return RestoreFamily(
+        channels=4,
+        layers=3,
+        patch=24,
+        margin=4,
+        batch=2,
+        plan=[("avif", (30, 60), 1, {"subsampling": "4:4:4", "tune": "psnr"})],
+        val_variants=[data.Variant("avif", 40)],
+    )
+
+
+def _records(tmp_path: Path, family: RestoreFamily) -> list[data.Record]:
+    folder = tmp_path / "train"
+    folder.mkdir(exist_ok=True)
+    for i in range(3):
+        Image.fromarray(synthetic(64, 48, seed=i)).save(folder / f"img{i}.png")
+    return data.build(
+        folder, tmp_path / "cache", 1, family.plan, family.val_variants, 1, 0, lambda _: None
+    )
+
+
+def test_resume_is_exact(tmp_path: Path) -> None:
+    torch.set_num_threads(1)
+    family = _tiny()
+    records = _records(tmp_path, family)
+    settings = Settings(lr=1e-3, warmup=2, val_minutes=1e9)
+    straight = Trainer(family, tmp_path / "a", settings)
+    straight.train(records, hours=1, max_steps=6)
+    first = Trainer(family, tmp_path / "b", settings)
+    first.train(records, hours=1, max_steps=3)
+    resumed = Trainer(family, tmp_path / "b", settings)  # a fresh process would do this
+    assert resumed.state["step"] == 3
+    resumed.train(records, hours=1, max_steps=3)
+    assert resumed.state["step"] == straight.state["step"] == 6
+    for key, value in straight.ema.state_dict().items():
+        assert torch.equal(value, resumed.ema.state_dict()[key]), key
+    for key, value in straight.net.state_dict().items():
+        assert torch.equal(value, resumed.net.state_dict()[key]), key
+    log = (tmp_path / "b" / "log.jsonl").read_text().splitlines()
+    assert len(log) == 3  # untrained, end of run, end of run
+    assert resumed.state["cpu_hours"] > 0
+    ckpt = torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=True)  # no pickle
+    assert set(ckpt) == {"model", "ema", "opt", "state"}
+
+
+def test_resume_refuses_another_arch(tmp_path: Path) -> None:
+    family = _tiny()
+    Trainer(family, tmp_path / "run", Settings()).checkpoint()
+    other = _tiny()
+    other.channels = 8
+    with pytest.raises(SystemExit, match="arch"):
+        Trainer(other, tmp_path / "run", Settings())
+
+
+def test_evaluation_sets_are_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "kodak"
+    folder.mkdir()
+    with pytest.raises(SystemExit, match="evaluation set"):
+        data.training_files(folder)
+
+
+def test_crops_stay_on_the_block_grid(tmp_path: Path) -> None:
+    family = _tiny()
+    records = [r for r in _records(tmp_path, family) if r.role == "train"]
+    rng = np.random.default_rng(0)
+    for lr, hr, coded in data.crops(records, rng, 8, 16, 1, align=8):
+        assert lr.shape == hr.shape == (16, 16, 3)
+        assert coded.variant.base == "avif"
+        assert not coded.subsampled  # 4:4:4 read back from the payload
