@@ -132,3 +132,14 @@ def test_reference_loader(tmp_path: Path) -> None:
         load_reference(tmp_path / "x.json")
     with pytest.raises(UsageError, match="no such file or folder"):
         load_reference(tmp_path / "missing")
+
+
+def test_rate_ratio_at_fixed_psnr() -> None:
+    from srcodec.rd.bd import rate_ratio
+
+    rate = [0.1, 0.2, 0.4, 0.8]
+    psnr = [28.0, 31.0, 34.0, 37.0]
+    cheaper = [r * 0.8 for r in rate]
+    assert rate_ratio(rate, psnr, cheaper, psnr, 30.0) == pytest.approx(-20.0)
+    assert rate_ratio(rate, psnr, rate, psnr, 33.3) == pytest.approx(0.0)
+    assert rate_ratio(rate, psnr, cheaper, psnr, 40.0) is None

@@ -120,3 +120,23 @@ def bd_psnr(
         )
         raise BDUndefinedError(msg)
     return (_integral(lt, pt, lo, hi) - _integral(la, pa, lo, hi)) / (hi - lo)
+
+
+def rate_ratio(
+    anchor_rate: Sequence[float | None],
+    anchor_psnr: Sequence[float | None],
+    test_rate: Sequence[float | None],
+    test_psnr: Sequence[float | None],
+    at: float,
+) -> float | None:
+    """Rate of test over rate of anchor at quality `at` (PCHIP of log rate vs quality on
+    each cleaned curve), in percent change; None when `at` is outside either curve."""
+    from scipy.interpolate import PchipInterpolator
+
+    ra, pa = monotone(anchor_rate, anchor_psnr)
+    rt, pt = monotone(test_rate, test_psnr)
+    if len(ra) < 2 or len(rt) < 2 or not (pa[0] <= at <= pa[-1] and pt[0] <= at <= pt[-1]):
+        return None
+    la = float(PchipInterpolator(pa, np.log(ra))(at))
+    lt = float(PchipInterpolator(pt, np.log(rt))(at))
+    return (math.exp(lt - la) - 1) * 100

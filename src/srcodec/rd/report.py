@@ -218,6 +218,32 @@ reference JSON files, not measured here.
 """
 
 
+RATIO_PSNR = (26.0, 28.0, 30.0, 32.0, 35.0, 38.0)
+
+
+def ratio_table(
+    curves: Sequence[Curve], anchor: Curve | None, metric: str = "psnr-rgb"
+) -> str:
+    """Rate change vs `anchor` at fixed PSNR (RATIO_PSNR), one row per measured curve;
+    "-" where the PSNR is outside either curve."""
+    if anchor is None:
+        return ""
+    from srcodec.rd.bd import rate_ratio
+
+    head = "| curve | " + " | ".join(f"{p:g} dB" for p in RATIO_PSNR) + " |"
+    lines = [head, "|---|" + "---|" * len(RATIO_PSNR)]
+    a_rate, a_q = anchor.series("bpp"), anchor.series(metric)
+    for curve in curves:
+        if curve.published or curve is anchor:
+            continue
+        cells = []
+        for at in RATIO_PSNR:
+            r = rate_ratio(a_rate, a_q, curve.series("bpp"), curve.series(metric), at)
+            cells.append("-" if r is None else f"{r:+.1f} %")
+        lines.append(f"| {curve.label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def write_bd_md(
     curves: Sequence[Curve],
     anchors: Sequence[tuple[str, Curve | None]],
@@ -230,6 +256,13 @@ def write_bd_md(
         "BD-rate at equal MS-SSIM, BD-MS-SSIM in dB at equal rate.\n\n"
         f"{bd_table(curves, anchors, 'ms-ssim-rgb')}"
     )
+    second = anchors[-1][1] if anchors else None
+    table = ratio_table(curves, second)
+    if table:
+        text += (
+            f"\n## Rate at fixed PSNR-RGB vs {second.label}\n\nRate change at each PSNR "
+            "(PCHIP of log bpp vs PSNR on each curve; negative = fewer bits):\n\n" + table
+        )
     check = method_check(curves)
     if check:
         text += (
