@@ -221,9 +221,7 @@ reference JSON files, not measured here.
 RATIO_PSNR = (26.0, 28.0, 30.0, 32.0, 35.0, 38.0)
 
 
-def ratio_table(
-    curves: Sequence[Curve], anchor: Curve | None, metric: str = "psnr-rgb"
-) -> str:
+def ratio_table(curves: Sequence[Curve], anchor: Curve | None, metric: str = "psnr-rgb") -> str:
     """Rate change vs `anchor` at fixed PSNR (RATIO_PSNR), one row per measured curve;
     "-" where the PSNR is outside either curve."""
     if anchor is None:
