@@ -326,12 +326,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import numpy as np
 
     from srcodec import image_io, metrics, pipeline
-    from srcodec.encoder import encode
+    from srcodec.encoder import encode_explained
 
     sample = Path(__file__).parent / "data" / "sample.png"
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    data = encode(sample)
+    data, explanation = encode_explained(sample)
     stream_path = out / "sample.srz"
     image_io.write_atomic(stream_path, lambda f: f.write(data))
     img, report = pipeline.decode_with_report(data)
@@ -349,6 +349,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"upscaler {i['upscaler']}"
     )
     print(f"size        {i['file_bytes']} bytes ({i['overhead_bytes']} container overhead)")
+    ref = explanation.reference if explanation else None
+    if ref is not None:
+        saved = 100 * (1 - i["file_bytes"] / ref.stream_bytes)
+        print(
+            f"vs AVIF     {explanation.target.describe()}: plain AVIF is {ref.stream_bytes} "
+            f"bytes at {ref.score:.2f} dB; srcodec is {saved:.1f} % smaller"
+        )
     print(f"bpp         {i['bpp']:.4f}")
     print(f"PSNR        {quality:.2f} dB (RGB, vs the original)")
     print(f"wrote       {stream_path}, {decoded_path}, {lr_path}")
