@@ -1,0 +1,97 @@
+"""Pillow plugin: `import srcodec.pillow`, then `Image.open("x.srz")` and `img.save("x.srz")`.
+
+Registers format "SRZ" (extension .srz, MIME type image/x-srz) the way Pillow's own plugins
+do. Opening reads and checks the container and HEAD only (pure Python, no torch, no pixel
+decoding): `size`, `mode` and `info` (scale, base, quality, upscaler, LR size, provenance)
+are known at once; pixels are decoded by srcodec on `load()`, with the stream's upscaler on
+the CPU or GPU (`device` "auto"). `img.save(path_or_file, format="SRZ", **keywords)` takes
+the keywords of `srcodec.encode` (quality, target_psnr, target_size, scale, effort, ...).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import IO, Any
+
+from PIL import Image, ImageFile
+
+from srcodec import format as fmt
+from srcodec.errors import SrcodecError
+from srcodec.format import ids
+from srcodec.format.container import MAGIC
+
+FORMAT = "SRZ"
+MIME = "image/x-srz"
+_ENCODE_KEYWORDS = (
+    "quality",
+    "scale",
+    "base",
+    "upscaler",
+    "metric",
+    "target_psnr",
+    "target_ms_ssim",
+    "target_size",
+    "target_bpp",
+    "effort",
+    "options",
+    "device",
+)
+
+
+def _accept(prefix: bytes) -> bool:
+    return prefix[:3] == MAGIC
+
+
+class SrzImageFile(ImageFile.ImageFile):
+    format = FORMAT
+    format_description = "srcodec learned image codec"
+
+    def _open(self) -> None:
+        from srcodec import pipeline
+
+        data = self.fp.read()
+        try:
+            stream = fmt.read(data)
+            details = pipeline.info(data)
+        except SrcodecError as exc:
+            raise SyntaxError(str(exc)) from None
+        h = stream.header
+        gray = h.colour == ids.COLOUR_GRAY
+        alpha = stream.alpha is not None
+        self._mode = ("LA" if alpha else "L") if gray else ("RGBA" if alpha else "RGB")
+        self._size = (h.width, h.height)
+        self._srz = data
+        for key in ("scale", "base", "quality", "upscaler", "lr_width", "lr_height", "detail"):
+            self.info[key] = details[key]
+        self.info["srcodec"] = details["detail"]
+        if stream.icc:
+            self.info["icc_profile"] = stream.icc
+        if stream.exif:
+            self.info["exif"] = stream.exif
+        self.tile = [ImageFile._Tile("raw", (0, 0, *self.size), 0, self.mode)]
+
+    def load(self) -> Any:
+        if self.tile and getattr(self, "_srz", None) is not None:
+            from srcodec import pipeline
+
+            img, report = pipeline.decode_with_report(self._srz)
+            img = img.convert(self.mode)
+            self.info["srcodec"] = report.provenance
+            if self.fp and self._exclusive_fp:
+                self.fp.close()
+            self.fp = io.BytesIO(img.tobytes())
+            self._srz = None
+        return super().load()
+
+
+def _save(im: Image.Image, fp: IO[bytes], filename: str | bytes) -> None:
+    from srcodec.encoder import encode
+
+    kwargs = {k: v for k, v in im.encoderinfo.items() if k in _ENCODE_KEYWORDS}
+    fp.write(encode(im, **kwargs))
+
+
+Image.register_open(FORMAT, SrzImageFile, _accept)
+Image.register_save(FORMAT, _save)
+Image.register_extension(FORMAT, ".srz")
+Image.register_mime(FORMAT, MIME)
