@@ -172,3 +172,39 @@ def test_max_pixels_limit(tmp_path: Path, image: Path) -> None:
     assert_one_line_error(run("decode", str(srz), str(out), "--max-pixels", "1000"), 1, "limit")
     assert not out.exists()
     assert run("info", str(srz), "--max-pixels", "1500").returncode == 0
+
+
+def test_stdin_and_stdout(tmp_path: Path) -> None:
+    import io as _io
+
+    src = tmp_path / "in.png"
+    Image.fromarray(synthetic(40, 32)).save(src)
+    enc = subprocess.run(
+        [sys.executable, "-m", "srcodec", "encode", "-", "-", "--base", "png"],
+        input=src.read_bytes(),
+        capture_output=True,
+        check=True,
+    )
+    assert enc.stdout[:3] == b"\x89SZ"
+    assert b"bytes" in enc.stderr  # the status line moves to stderr
+    dec = subprocess.run(
+        [sys.executable, "-m", "srcodec", "decode", "-", "-"],
+        input=enc.stdout,
+        capture_output=True,
+        check=True,
+    )
+    with Image.open(_io.BytesIO(dec.stdout)) as img:
+        assert img.size == (40, 32)
+        assert "srcodec" in img.info
+    info = subprocess.run(
+        [sys.executable, "-m", "srcodec", "info", "-", "--json"],
+        input=enc.stdout,
+        capture_output=True,
+        check=True,
+    )
+    assert '"base": "png"' in info.stdout.decode()
+    folder = subprocess.run(
+        [sys.executable, "-m", "srcodec", "encode", str(tmp_path), "x.srz"], capture_output=True
+    )
+    assert folder.returncode == 2
+    assert b"is a folder" in folder.stderr

@@ -8,6 +8,7 @@ atomically and never over the input.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -70,8 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
         "reaches the target. --base without a --target-* codes that base at --quality "
         "as given (manual mode).",
     )
-    enc.add_argument("input", help="any image Pillow reads")
-    enc.add_argument("output", help="the .srz file to write")
+    enc.add_argument("input", help="any image Pillow reads; - for standard input")
+    enc.add_argument("output", help="the .srz file to write; - for standard output")
     tgt = enc.add_argument_group("target (one of; default --quality 60)")
     tgt.add_argument(
         "--quality",
@@ -125,8 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument("-q", "--quiet", action="store_true")
 
     dec = sub.add_parser("decode", help=".srz -> image")
-    dec.add_argument("input")
-    dec.add_argument("output", help="output image; format by extension (PNG by default)")
+    dec.add_argument("input", help="the .srz stream; - for standard input")
+    dec.add_argument(
+        "output", help="output image; format by extension (PNG by default); - for PNG on stdout"
+    )
     dec.add_argument("--device", default="auto", help="auto | cpu | cuda[:N] (default auto)")
     dec.add_argument(
         "--lr-only", action="store_true", help="write only the transmitted low-resolution image"
@@ -146,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS, help=_LIMIT_HELP)
 
     inf = sub.add_parser("info", help="describe a .srz stream, or list codecs without INPUT")
-    inf.add_argument("input", nargs="?")
+    inf.add_argument("input", nargs="?", help="the .srz stream; - for standard input")
     inf.add_argument("--json", action="store_true", help="machine-readable output")
     inf.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS, help=_LIMIT_HELP)
 
@@ -189,7 +192,29 @@ def _error(exc: object) -> None:
     print(f"srcodec: error: {text}", file=sys.stderr)
 
 
+STDIO = "-"
+
+
+def _stdin_bytes(name: str) -> bytes | str:
+    """`-`: the bytes on standard input; any other name is returned as is."""
+    if name != STDIO:
+        return name
+    data = sys.stdin.buffer.read()
+    if not data:
+        msg = "standard input is empty"
+        raise UsageError(msg)
+    return data
+
+
+def _say(args: argparse.Namespace, text: str) -> None:
+    """Status lines go to stdout, or to stderr when stdout carries the output (`-`)."""
+    if not args.quiet:
+        print(text, file=sys.stderr if args.output == STDIO else sys.stdout)
+
+
 def _refuse_same_file(src: str, dst: str) -> None:
+    if STDIO in (src, dst):
+        return
     if Path(dst).exists() and Path(src).exists() and os.path.samefile(src, dst):
         msg = f"output {dst} is the input; refusing to overwrite it"
         raise UsageError(msg)
@@ -204,16 +229,29 @@ def cmd_encode(args: argparse.Namespace) -> int:
     from srcodec.encoder import encode_explained
 
     _refuse_same_file(args.input, args.output)
-    if not Path(args.input).exists():
+    if args.input != STDIO and Path(args.input).is_dir():
+        msg = f"{args.input} is a folder; encode one image at a time (a batch command is planned)"
+        raise UsageError(msg)
+    if args.input != STDIO and not Path(args.input).exists():
         msg = f"{args.input}: no such file"
         raise UsageError(msg)
+    source = _stdin_bytes(args.input)
+    if isinstance(source, bytes):
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            source = Image.open(io.BytesIO(source))
+            source.load()
+        except (UnidentifiedImageError, OSError) as exc:
+            msg = f"standard input is not an image Pillow reads ({exc})"
+            raise UsageError(msg) from None
     options = {
         k: v
         for k, v in (("speed", args.speed), ("subsampling", args.subsampling), ("tune", args.tune))
         if v is not None
     }
     data, explanation = encode_explained(
-        args.input,
+        source,
         quality=args.quality,
         scale=args.scale,
         base=args.base,
@@ -229,16 +267,20 @@ def cmd_encode(args: argparse.Namespace) -> int:
     )
     if args.explain:
         lines = explanation.lines() if explanation else ["manual mode: nothing searched"]
-        print("\n".join(lines))
-    image_io.write_atomic(args.output, lambda f: f.write(data))
-    if not args.quiet:
-        i = pipeline.info(data)
-        q = "" if i["quality"] is None else f" q{i['quality']}"
-        print(
-            f"{args.output}: {i['file_bytes']} bytes, {i['bpp']:.4f} bpp; "
-            f"{i['width']}x{i['height']} -> {i['lr_width']}x{i['lr_height']} "
-            f"{i['base']}{q}, upscaler {i['upscaler']}"
-        )
+        print("\n".join(lines), file=sys.stderr if args.output == STDIO else sys.stdout)
+    if args.output == STDIO:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        image_io.write_atomic(args.output, lambda f: f.write(data))
+    i = pipeline.info(data)
+    q = "" if i["quality"] is None else f" q{i['quality']}"
+    _say(
+        args,
+        f"{args.output}: {i['file_bytes']} bytes, {i['bpp']:.4f} bpp; "
+        f"{i['width']}x{i['height']} -> {i['lr_width']}x{i['lr_height']} "
+        f"{i['base']}{q}, upscaler {i['upscaler']}",
+    )
     return EXIT_OK
 
 
@@ -246,8 +288,11 @@ def cmd_decode(args: argparse.Namespace) -> int:
     from srcodec import image_io, pipeline
 
     _refuse_same_file(args.input, args.output)
+    if args.report and args.input == STDIO:
+        msg = "--report needs the stream as a file, not standard input"
+        raise UsageError(msg)
     img, report = pipeline.decode_with_report(
-        args.input,
+        _stdin_bytes(args.input),
         device=args.device,
         lr_only=args.lr_only,
         upscaler=args.upscaler,
@@ -257,11 +302,11 @@ def cmd_decode(args: argparse.Namespace) -> int:
     if args.report and not args.lr_only:
         print(
             f"LR consistency: {_lr_consistency(args.input, img):.2f} dB "
-            "(PSNR of the output downsampled vs the transmitted LR image)"
+            "(PSNR of the output downsampled vs the transmitted LR image)",
+            file=sys.stderr if args.output == STDIO else sys.stdout,
         )
-    if not args.quiet:
-        where = f" on {report.device}" if report.device not in ("cpu", "none") else ""
-        print(f"{args.output}: {img.width}x{img.height}{where}; {report.provenance}")
+    where = f" on {report.device}" if report.device not in ("cpu", "none") else ""
+    _say(args, f"{args.output}: {img.width}x{img.height}{where}; {report.provenance}")
     return EXIT_OK
 
 
@@ -283,7 +328,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
     if args.input is None:
         return _list_components(args.json)
-    details = pipeline.info(args.input, max_pixels=args.max_pixels)
+    details = pipeline.info(_stdin_bytes(args.input), max_pixels=args.max_pixels)
     if args.json:
         print(json.dumps(details, indent=2))
     else:

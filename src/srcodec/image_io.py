@@ -179,9 +179,11 @@ def _umask() -> int:
 def save_image(
     img: Image.Image, path: str | os.PathLike, text: dict[str, str] | None = None
 ) -> None:
-    """Save by extension (PNG if none/unknown), keeping ICC/EXIF and adding PNG text chunks."""
+    """Save by extension (PNG if none/unknown), keeping ICC/EXIF and adding PNG text chunks.
+    `path` "-" writes a PNG to standard output."""
+    to_stdout = str(path) == "-"
     path = Path(path)
-    fmt = Image.registered_extensions().get(path.suffix.lower(), "PNG")
+    fmt = "PNG" if to_stdout else Image.registered_extensions().get(path.suffix.lower(), "PNG")
     kwargs: dict = {}
     if img.info.get("icc_profile"):
         kwargs["icc_profile"] = img.info["icc_profile"]
@@ -203,7 +205,15 @@ def save_image(
         img.save(f, format=fmt, **kwargs)
 
     try:
-        write_atomic(path, write)
+        if to_stdout:
+            import sys
+
+            buf = io.BytesIO()
+            write(buf)
+            sys.stdout.buffer.write(buf.getvalue())
+            sys.stdout.buffer.flush()
+        else:
+            write_atomic(path, write)
     except (KeyError, ValueError, OSError) as exc:
         if isinstance(exc, OSError) and exc.errno is not None:
             raise
