@@ -153,6 +153,20 @@ def build_parser() -> argparse.ArgumentParser:
     inf.add_argument("--json", action="store_true", help="machine-readable output")
     inf.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS, help=_LIMIT_HELP)
 
+    enh = sub.add_parser(
+        "enhance", help="restore an existing JPEG/WebP/AVIF file with a learned filter"
+    )
+    enh.add_argument("input", help="a JPEG, lossy WebP or AVIF file")
+    enh.add_argument("output", help="the restored image (PNG by default; provenance kept)")
+    enh.add_argument(
+        "--tool",
+        choices=("auto", "restore", "cnn"),
+        default="auto",
+        help="learned filter (default auto: cnn for JPEG, restore for WebP/AVIF)",
+    )
+    enh.add_argument("--device", default="auto", help="auto | cpu | cuda[:N] (default auto)")
+    enh.add_argument("-q", "--quiet", action="store_true")
+
     demo = sub.add_parser("demo", help="encode + decode a bundled sample image")
     demo.add_argument(
         "--out", default="srcodec-demo", help="folder to write (default srcodec-demo)"
@@ -408,7 +422,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"encode": cmd_encode, "decode": cmd_decode, "info": cmd_info, "demo": cmd_demo}
+def cmd_enhance(args: argparse.Namespace) -> int:
+    from srcodec.enhance import enhance_file
+
+    _refuse_same_file(args.input, args.output)
+    if not Path(args.input).is_file():
+        msg = f"{args.input}: no such file"
+        raise UsageError(msg)
+    result = enhance_file(args.input, args.output, args.tool, args.device)
+    _say(args, f"{args.output}: {result.provenance}")
+    return EXIT_OK
+
+
+_COMMANDS = {
+    "encode": cmd_encode,
+    "decode": cmd_decode,
+    "info": cmd_info,
+    "enhance": cmd_enhance,
+    "demo": cmd_demo,
+}
 
 
 if __name__ == "__main__":
