@@ -18,13 +18,12 @@ from typing import Any
 import torch
 
 from srcodec import weights
-from srcodec.train.export import npz_bytes
+from srcodec.train.export import write_model
 from srcodec.upscale.cnn import arch_of, from_arrays
 
 
 def export(checkpoint: Path, name: str = "") -> tuple[Path, dict]:
     """Writes the model into weights.MODELS_DIR and registers it; returns (path, entry)."""
-    import hashlib
 
     ckpt = torch.load(checkpoint, weights_only=True)
     meta: dict[str, Any] = json.loads(ckpt["meta"]) if "meta" in ckpt else {}
@@ -36,14 +35,7 @@ def export(checkpoint: Path, name: str = "") -> tuple[Path, dict]:
     command = meta.get("command", "")
     if command.split(" ", 1)[0].endswith("/python"):  # older runs logged sys.executable
         command = "python " + command.split(" ", 1)[1]
-    blob = npz_bytes(arrays)
-    sha8 = hashlib.sha256(blob).hexdigest()[:8]
-    fname = f"{name}-c{arch['channels']}l{arch['layers']}-{data_tag}-{sha8}.npz"
-    old = weights.manifest().get(name, {}).get("file")
-    path = weights.MODELS_DIR / fname
-    path.write_bytes(blob)
-    if old and old != fname and (weights.MODELS_DIR / old).exists():
-        (weights.MODELS_DIR / old).unlink()
+    path = write_model(name, f"{name}-c{arch['channels']}l{arch['layers']}-{data_tag}", arrays)
     val = meta.get("val", {})
     entry = {
         "arch": "cnn",

@@ -35,19 +35,26 @@ def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     return buf.getvalue()
 
 
+def write_model(name: str, stem: str, arrays: dict[str, np.ndarray]) -> Path:
+    """Writes `arrays` as models/<stem>-<sha8>.npz, deleting the file that manifest name
+    `name` pointed at before (the caller registers the new one)."""
+    blob = npz_bytes(arrays)
+    fname = f"{stem}-{hashlib.sha256(blob).hexdigest()[:8]}.npz"
+    old = weights.manifest().get(name, {}).get("file")
+    path = weights.MODELS_DIR / fname
+    path.write_bytes(blob)
+    if old and old != fname and (weights.MODELS_DIR / old).exists():
+        (weights.MODELS_DIR / old).unlink()
+    return path
+
+
 def export(run: Path, name: str, tag: str) -> tuple[Path, dict[str, Any]]:
     """Writes the EMA model of `run` into weights.MODELS_DIR as <name>-<tag>-<sha8>.npz and
     registers it under `name` (replacing the previous file of that name)."""
     ckpt = torch.load(run / CHECKPOINT, weights_only=True)
     state = json.loads(ckpt["state"])
     arrays = {k: v.detach().float().cpu().numpy() for k, v in ckpt["ema"].items()}
-    blob = npz_bytes(arrays)
-    fname = f"{name}-{tag}-{hashlib.sha256(blob).hexdigest()[:8]}.npz"
-    old = weights.manifest().get(name, {}).get("file")
-    path = weights.MODELS_DIR / fname
-    path.write_bytes(blob)
-    if old and old != fname and (weights.MODELS_DIR / old).exists():
-        (weights.MODELS_DIR / old).unlink()
+    path = write_model(name, f"{name}-{tag}", arrays)
     lines = (run / LOG).read_text().splitlines() if (run / LOG).exists() else []
     last = json.loads(lines[-1]) if lines else {}
     entry = {
