@@ -45,8 +45,8 @@ def ms_ssim(a: np.ndarray, b: np.ndarray) -> float:
     if min(a.shape[:2]) < 161:
         return math.nan
 
-    def tensor(x: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1)[None].float()
+    def tensor(x: np.ndarray) -> torch.Tensor:  # a float32 copy: writable, no torch warning
+        return torch.from_numpy(np.array(x, np.float32)).permute(2, 0, 1)[None]
 
     return float(_ms_ssim(tensor(a), tensor(b), data_range=255.0))
 
