@@ -208,3 +208,26 @@ def test_stdin_and_stdout(tmp_path: Path) -> None:
     )
     assert folder.returncode == 2
     assert b"is a folder" in folder.stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        (["encode", "IN", "OUT", "--base", "png", "--quality", "30"], b"lossless"),
+        (["decode", "STREAM", "OUT", "--lr-only", "--report"], b"not with --lr-only"),
+        (["decode", "STREAM", "OUT", "--device", "banana"], b"device must be"),
+    ],
+)
+def test_options_that_would_be_ignored_are_errors(
+    tmp_path: Path, extra: list[str], match: bytes
+) -> None:
+    src = tmp_path / "in.png"
+    Image.fromarray(synthetic(24, 16)).save(src)
+    stream = tmp_path / "s.srz"
+    stream.write_bytes(__import__("srcodec").encode(synthetic(24, 16), base="png", scale=2))
+    names = {"IN": str(src), "OUT": str(tmp_path / "out.x"), "STREAM": str(stream)}
+    args = [names.get(a, a) for a in extra]
+    res = subprocess.run([sys.executable, "-m", "srcodec", *args], capture_output=True)
+    assert res.returncode == 2
+    assert match in res.stderr
+    assert not (tmp_path / "out.x").exists()

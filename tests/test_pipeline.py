@@ -21,7 +21,7 @@ BASES = BASE_CODECS.names()
 @pytest.mark.parametrize("scale", [1, 2, 4])
 def test_round_trip_small_sizes(base: str, w: int, h: int, scale: int) -> None:
     img = synthetic(w, h, seed=w * h)
-    data = srcodec.encode(img, scale=scale, base=base, quality=80)
+    data = srcodec.encode(img, scale=scale, base=base, quality=None if base == "png" else 80)
     out = srcodec.decode(data)
     assert out.size == (w, h)
     assert out.mode == "RGB"
@@ -31,7 +31,7 @@ def test_round_trip_small_sizes(base: str, w: int, h: int, scale: int) -> None:
 
 @pytest.mark.parametrize("base", BASES)
 def test_round_trip_kodak_size(base: str, kodim01) -> None:
-    data = srcodec.encode(kodim01, scale=2, base=base, quality=50)
+    data = srcodec.encode(kodim01, scale=2, base=base, quality=None if base == "png" else 50)
     out = srcodec.decode(data)
     assert out.size == (768, 512)
     original = np.asarray(Image.open(kodim01).convert("RGB"))

@@ -52,7 +52,10 @@ def seeds() -> list[bytes]:
             scale = 2 if 2 in scales else scales[0]
             w, h = (24, 16) if (i + j) % 2 else (13, 7)
             img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
-            out.append(srcodec.encode(img, scale=scale, base=base, quality=40, upscaler=entry.name))
+            quality = None if base == "png" else 40
+            out.append(
+                srcodec.encode(img, scale=scale, base=base, quality=quality, upscaler=entry.name)
+            )
     rgba = Image.fromarray(rng.integers(0, 256, (9, 11, 4), dtype=np.uint8))
     rgba.info["icc_profile"] = b"icc" * 20
     out.append(srcodec.encode(rgba, scale=1, base="png"))

@@ -302,6 +302,9 @@ def cmd_decode(args: argparse.Namespace) -> int:
     from srcodec import image_io, pipeline
 
     _refuse_same_file(args.input, args.output)
+    if args.report and args.lr_only:
+        msg = "--report compares the upscaled output with the LR image; not with --lr-only"
+        raise UsageError(msg)
     if args.report and args.input == STDIO:
         msg = "--report needs the stream as a file, not standard input"
         raise UsageError(msg)

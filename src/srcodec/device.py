@@ -5,11 +5,17 @@ from __future__ import annotations
 from srcodec.errors import BackendUnavailableError, UsageError
 
 
-def pick(device: str = "auto") -> str:
-    """'auto' -> 'cuda' when torch sees a GPU, else 'cpu'; 'cuda' without one is an error."""
-    if device not in ("auto", "cpu", "cuda") and not device.startswith("cuda:"):
+def check(device: str) -> None:
+    """A device name is checked up front, whether or not a learned tool will run."""
+    ok = device in ("auto", "cpu", "cuda") or (device.startswith("cuda:") and device[5:].isdigit())
+    if not ok:
         msg = f"device must be auto, cpu or cuda[:N], got {device!r}"
         raise UsageError(msg)
+
+
+def pick(device: str = "auto") -> str:
+    """'auto' -> 'cuda' when torch sees a GPU, else 'cpu'; 'cuda' without one is an error."""
+    check(device)
     if device == "cpu":
         return "cpu"
     try:

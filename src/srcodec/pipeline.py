@@ -80,6 +80,9 @@ def check_choice(scale: int, base: str, quality: int | None) -> tuple[str, int |
     entry = BASE_CODECS.entry(base)
     codec = entry.get()
     if codec.lossless:
+        if quality is not None:
+            msg = f"{entry.name} is lossless: a quality does not apply"
+            raise UsageError(msg)
         return entry.name, None
     if quality is None:
         return entry.name, codec.default_quality
@@ -235,6 +238,9 @@ def decode_with_report(
     """Returns the image (with ICC/EXIF in .info and the provenance text under
     info["srcodec"]) and a report. `lr_only` returns the transmitted LR image as decoded by
     the base codec, without upscaling or alpha; `upscaler` overrides the stream's choice."""
+    from srcodec.device import check
+
+    check(device)
     stream = fmt.read(image_io.read_bytes(data), max_pixels=max_pixels)
     header = stream.header
     lr = decode_lr(stream)

@@ -84,8 +84,13 @@ def _code_srcodec(rgb: np.ndarray, spec: CodecSpec, quality: int) -> Coded:
 
     p = spec.params
     start = time.perf_counter()
+    lossless = p["base"] == "png"  # no quality knob: the grid only repeats the point
     data = pipeline.encode(
-        rgb, scale=int(p["scale"]), base=p["base"], quality=quality, upscaler=p["upscaler"]
+        rgb,
+        scale=int(p["scale"]),
+        base=p["base"],
+        quality=None if lossless else quality,
+        upscaler=p["upscaler"],
     )
     mid = time.perf_counter()
     img = pipeline.decode(data)
