@@ -403,7 +403,9 @@ def _refine(s: _Search, configs: list[_Config], best: tuple[Coded, str]) -> tupl
 def _configs(
     s: _Search, scale: int | None, base: str | None, upscaler: str | None, options: dict[str, Any]
 ) -> list[_Config]:
-    if scale is not None and scale not in SCALES:
+    if scale is not None and (
+        isinstance(scale, bool) or not isinstance(scale, int) or scale not in SCALES
+    ):
         msg = f"scale must be one of {', '.join(map(str, SCALES))}, got {scale!r}"
         raise UsageError(msg)
     base_name = BASE_CODECS.entry(base).name if base else "avif"
