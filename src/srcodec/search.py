@@ -654,26 +654,13 @@ def encode(
     target: Target,
     *,
     effort: int = DEFAULT_EFFORT,
-    scale: int | None = None,
-    base: str | None = None,
-    upscaler: str | None = None,
-    options: dict[str, Any] | None = None,
     keep_metadata: bool = True,
-    device: str = "auto",
+    **pins: Any,
 ) -> tuple[bytes, Explanation]:
-    """Search, then write the chosen stream."""
+    """Search (`pins`: the keywords of `search` but effort), then write the chosen stream."""
     if isinstance(effort, bool) or not isinstance(effort, int) or effort not in EFFORTS:
         msg = f"effort must be an integer 1-9, got {effort!r}"
         raise UsageError(msg)
     src = image if isinstance(image, image_io.SourceImage) else image_io.load(image)
-    coded, tool, explanation = search(
-        src,
-        target,
-        effort=effort,
-        scale=scale,
-        base=base,
-        upscaler=upscaler,
-        options=options,
-        device=device,
-    )
+    coded, tool, explanation = search(src, target, effort=effort, **pins)
     return pipeline.assemble(src, coded, tool, keep_metadata), explanation

@@ -124,15 +124,9 @@ def run(
 
     h, w, _ = img.shape
     ph, pw = h + h % 2, w + w % 2
-    padded = (
-        np.pad(img, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
-        if (ph, pw)
-        != (
-            h,
-            w,
-        )
-        else img
-    )
+    padded = img
+    if (ph, pw) != (h, w):
+        padded = np.pad(img, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
     out = np.array(padded)
     cond_t = torch.from_numpy(cond)[None].to(device)
     autocast = device.startswith("cuda")
