@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import torch
 
 
 def psnr(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> float:
@@ -86,5 +90,25 @@ def ms_ssim_any(a: np.ndarray, b: np.ndarray) -> float:
             return 1.0 - float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)) / 255**2
         return float(_ssim(ta, tb, data_range=255.0, win_size=win))
     w = _MS_SSIM_WEIGHTS[:levels]
-    weights = [x / sum(w) for x in w]
-    return float(_ms_ssim(ta, tb, data_range=255.0, weights=weights))
+    return _ms_ssim_levels(ta, tb, [x / sum(w) for x in w])
+
+
+def _ms_ssim_levels(ta: torch.Tensor, tb: torch.Tensor, weights: list[float]) -> float:
+    """pytorch_msssim's MS-SSIM loop with len(weights) scales. Its `ms_ssim` asserts a
+    161 px side whatever the number of weights, so the loop is repeated here with the same
+    window (11, sigma 1.5), constants, pooling and weighting."""
+    import torch
+    import torch.nn.functional as F
+    from pytorch_msssim.ssim import _fspecial_gauss_1d, _ssim
+
+    win = _fspecial_gauss_1d(11, 1.5).repeat([ta.shape[1], 1, 1, 1])
+    mcs = []
+    for level in range(len(weights)):
+        ssim_per_channel, cs = _ssim(ta, tb, data_range=255.0, win=win, size_average=False)
+        if level < len(weights) - 1:
+            mcs.append(torch.relu(cs))
+            padding = [s % 2 for s in ta.shape[2:]]
+            ta = F.avg_pool2d(ta, kernel_size=2, padding=padding)
+            tb = F.avg_pool2d(tb, kernel_size=2, padding=padding)
+    values = torch.stack([*mcs, torch.relu(ssim_per_channel)], dim=0)
+    return float(torch.prod(values ** ta.new_tensor(weights).view(-1, 1, 1), dim=0).mean())
