@@ -178,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
         add_rd_parser = None
     if add_rd_parser is not None:
         add_rd_parser(sub)
+    from srcodec.compare.command import add_parser as add_compare_parser
+
+    add_compare_parser(sub)
     return parser
 
 

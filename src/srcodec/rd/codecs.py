@@ -68,11 +68,31 @@ def auto_keywords(spec: CodecSpec, value: int) -> dict[str, Any]:
     return kw
 
 
+def srcodec_stream(rgb: np.ndarray, spec: CodecSpec, quality: int) -> bytes:
+    """The .srz stream of an `auto` or `srcodec` spec at one grid value (for callers that
+    need the stream itself, e.g. `srcodec compare` reads the decoder's provenance)."""
+    if spec.kind == "auto":
+        import srcodec
+
+        return srcodec.encode(rgb, **auto_keywords(spec, quality))
+    from srcodec import pipeline
+
+    p = spec.params
+    lossless = p["base"] == "png"  # no quality knob: the grid only repeats the point
+    return pipeline.encode(
+        rgb,
+        scale=int(p["scale"]),
+        base=p["base"],
+        quality=None if lossless else quality,
+        upscaler=p["upscaler"],
+    )
+
+
 def _code_auto(rgb: np.ndarray, spec: CodecSpec, value: int) -> Coded:
     import srcodec
 
     start = time.perf_counter()
-    data = srcodec.encode(rgb, **auto_keywords(spec, value))
+    data = srcodec_stream(rgb, spec, value)
     mid = time.perf_counter()
     decoded = np.asarray(srcodec.decode(data).convert("RGB"))
     end = time.perf_counter()
@@ -82,16 +102,8 @@ def _code_auto(rgb: np.ndarray, spec: CodecSpec, value: int) -> Coded:
 def _code_srcodec(rgb: np.ndarray, spec: CodecSpec, quality: int) -> Coded:
     from srcodec import pipeline
 
-    p = spec.params
     start = time.perf_counter()
-    lossless = p["base"] == "png"  # no quality knob: the grid only repeats the point
-    data = pipeline.encode(
-        rgb,
-        scale=int(p["scale"]),
-        base=p["base"],
-        quality=None if lossless else quality,
-        upscaler=p["upscaler"],
-    )
+    data = srcodec_stream(rgb, spec, quality)
     mid = time.perf_counter()
     img = pipeline.decode(data)
     decoded = np.asarray(img.convert("RGB"))

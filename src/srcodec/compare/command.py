@@ -1,0 +1,84 @@
+"""`srcodec compare`: the argparse side (the work is in build and page).
+
+Importing this module is cheap: cli.py imports it on every run to list the subcommand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from srcodec.errors import UsageError
+
+EPILOG = """\
+codec specs (repeat --codec; default: the three below), the `srcodec rd` syntax:
+  avif:quality=0:100:1,speed=6    webp:quality=0:100:1    jpeg:quality=1:100:1
+Each spec is coded at the grid point whose file is closest to, and not above, the budget:
+the srcodec stream's size, or --target-bpp. srcodec's auto encode is always the first panel.
+"""
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    """Add the `compare` subcommand to argparse subparsers `sub`."""
+    p = sub.add_parser(
+        "compare",
+        help="HTML page: decodes at matched size beside the original",
+        description="Code IMAGE with srcodec (auto) and each --codec at matched file size and "
+        "write one self-contained HTML page: a before/after slider, synchronised zoom, "
+        "bpp/PSNR/MS-SSIM per decode, and a mark where detail was synthesized.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("image", help="any image Pillow reads")
+    p.add_argument("--out", required=True, help="the HTML page to write")
+    p.add_argument("--codec", action="append", metavar="SPEC", help="one peer; repeatable")
+    p.add_argument(
+        "--target-bpp",
+        type=float,
+        metavar="B",
+        help="budget in bits/pixel for every codec, srcodec included (default: the size of "
+        "srcodec's auto encode)",
+    )
+    p.add_argument(
+        "--quality",
+        type=int,
+        default=None,
+        help="srcodec's auto target without --target-bpp: as good as AVIF at Q (default 60)",
+    )
+    p.add_argument("--effort", type=int, default=4, help="srcodec's encoder effort 1-9")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from srcodec.compare import build, page
+    from srcodec.image_io import write_atomic
+
+    image, out = Path(args.image), Path(args.out)
+    if out.exists() and image.exists() and out.resolve() == image.resolve():
+        msg = f"--out {out} is the input image"
+        raise UsageError(msg)
+    if out.is_dir():
+        msg = f"--out {out} is a folder; give the HTML file to write"
+        raise UsageError(msg)
+    if not out.parent.resolve().is_dir():  # say so now, not after minutes of encoding
+        msg = f"--out {out}: folder {out.parent} does not exist"
+        raise UsageError(msg)
+    specs = build.parse_specs(args.codec)  # bad specs fail before any encode
+    progress = None if args.quiet else (lambda text: print(text, file=sys.stderr))
+    comparison = build.build(
+        image,
+        specs,
+        target_bpp=args.target_bpp,
+        quality=args.quality,
+        effort=args.effort,
+        progress=progress,
+    )
+    blob = page.render(comparison).encode("utf-8")
+    write_atomic(out, lambda f: f.write(blob))
+    if not args.quiet:
+        print(f"wrote {out} ({len(blob) / 1e6:.1f} MB, {len(comparison.panels)} decodes)")
+    return 0
