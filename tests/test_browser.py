@@ -176,3 +176,22 @@ def test_screenshot(loaded: tuple[Any, list[str], list[str]], tmp_path: Path) ->
     assert pixels.shape[1] == 1100
     assert pixels.std() > 10  # not a blank page
     assert errors == []
+
+
+def test_rd_report_page(browser: Any, tmp_path: Path) -> None:
+    from srcodec.rd import run_rd
+
+    Image.fromarray(synthetic(64, 48)).save(tmp_path / "a.png")
+    out = tmp_path / "out"
+    run_rd(tmp_path, out, ["jpeg:quality=10/50/90", "webp:quality=10/50/90"], html=True)
+    tab = browser.new_page()
+    errors: list[str] = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.goto((out / "report.html").as_uri(), wait_until="load")
+    widths = tab.evaluate("() => Array.from(document.images).map(i => i.naturalWidth)")
+    assert len(widths) == 2
+    assert all(w > 500 for w in widths)
+    assert tab.locator("table").count() >= 2
+    assert tab.locator("td", has_text="anchor").count() >= 1
+    assert errors == []
+    tab.close()

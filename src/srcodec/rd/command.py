@@ -31,7 +31,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "rd",
         help="measure rate-distortion curves on a folder of images",
         description="Measure RD curves (bpp, PSNR-RGB, PSNR-Y, MS-SSIM, times) and write "
-        "CompressAI-format JSON, rows.csv, plots and a BD-rate table (bd.md).",
+        "CompressAI-format JSON, rows.csv, plots and a BD-rate table (bd.md); with --html, "
+        "also report.html.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -52,6 +53,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--anchor", default=None, help="BD anchor curve, by name or name prefix (default: jpeg)"
+    )
+    p.add_argument(
+        "--html",
+        action="store_true",
+        help="also write OUT/report.html: the plots and BD tables as one self-contained page",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     p.set_defaults(func=run)
@@ -78,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         reference=Path(args.reference) if args.reference else None,
         anchor=args.anchor,
         progress=not args.quiet,
+        html=args.html,
     )
     if not args.quiet:
         print((out / "bd.md").read_text(), end="")

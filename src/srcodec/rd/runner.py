@@ -108,10 +108,12 @@ def run_rd(
     anchor: str | None = None,
     progress: bool = False,
     plots: bool = True,
+    html: bool = False,
 ) -> RDOutcome:
     """Measure `specs` on the images in `dataset`; write JSON/CSV/plots/bd.md into `out`.
     `anchor` (default "jpeg") names the BD reference curve by name or name prefix; BD is also
-    given against the measured "avif" curve when there is one. `plots=False` skips the PNGs."""
+    given against the measured "avif" curve when there is one. `plots=False` skips the PNGs;
+    `html=True` also writes report.html, the plots and BD tables as one self-contained page."""
     from srcodec.rd import plot, sweep
     from srcodec.rd import reference as ref
 
@@ -143,8 +145,15 @@ def run_rd(
     files += [report.write_json(c, result.rows, out) for c in measured]
     files.append(report.write_csv(result.rows, out / "rows.csv"))
     title = f"{name} ({len(images)} images)"
+    pngs = []
     if plots:
-        files.append(plot.plot(all_curves, "psnr-rgb", out / "psnr_bpp.png", title=title))
-        files.append(plot.plot(all_curves, "ms-ssim-rgb", out / "msssim_bpp.png", title=title))
-    files.append(report.write_bd_md(all_curves, outcome.anchors, out / "bd.md", title))
+        pngs.append(plot.plot(all_curves, "psnr-rgb", out / "psnr_bpp.png", title=title))
+        pngs.append(plot.plot(all_curves, "ms-ssim-rgb", out / "msssim_bpp.png", title=title))
+    files += pngs
+    bd_md = report.write_bd_md(all_curves, outcome.anchors, out / "bd.md", title)
+    files.append(bd_md)
+    if html:
+        from srcodec.rd.html_report import write_html
+
+        files.append(write_html(bd_md, pngs, all_curves, title, out / "report.html"))
     return outcome
