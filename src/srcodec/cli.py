@@ -178,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
         add_rd_parser = None
     if add_rd_parser is not None:
         add_rd_parser(sub)
+    from srcodec.batch.command import add_parser as add_batch_parser
+
+    add_batch_parser(sub)
     from srcodec.compare.command import add_parser as add_compare_parser
 
     add_compare_parser(sub)
@@ -247,7 +250,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
 
     _refuse_same_file(args.input, args.output)
     if args.input != STDIO and Path(args.input).is_dir():
-        msg = f"{args.input} is a folder; encode one image at a time (a batch command is planned)"
+        msg = f"{args.input} is a folder; encode one image at a time, or a folder with `srcodec batch SRC DST`"
         raise UsageError(msg)
     if args.input != STDIO and not Path(args.input).exists():
         msg = f"{args.input}: no such file"

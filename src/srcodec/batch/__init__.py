@@ -1,0 +1,12 @@
+"""`srcodec batch`: transcode a tree of images (or .srz streams), resumably, in parallel.
+
+- settings.py: what to do to each file (encode or decode options), checked up front
+- tree.py: list the source tree (any fsspec URL) and name each output
+- manifest.py: the record of finished outputs that makes a killed run resumable
+- work.py: the per-file function every engine runs (read, transcode, write atomically)
+- engines.py: where that function runs: in-process, a local process pool, or Dask
+- runner.py: plan, skip what is done, run the rest, record, summarise
+- command.py: the argparse side (imported on every `srcodec` run, so it imports nothing heavy)
+"""
+
+from __future__ import annotations

@@ -1,0 +1,192 @@
+"""`srcodec batch`: the argparse side (the work is in srcodec.batch.runner).
+
+Importing this module is cheap: cli.py imports it on every run to list the subcommand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from srcodec.errors import UsageError
+
+EPILOG = """\
+SRC and DST are folders or fsspec URLs (memory://, s3://bucket/prefix, gs://...).
+Encode (default): every image Pillow reads -> DST/same/path.srz.
+Decode: every .srz -> DST/same/path.png (--format for another image type).
+DST/.srcodec-batch.jsonl records each finished output: run the same command again after
+an interruption and only what is missing is done. Exit status 1 if any file failed.
+"""
+
+# options that belong to one mode: giving them in the other is a usage error
+_ENCODE_ONLY = (
+    "quality",
+    "target_psnr",
+    "target_ms_ssim",
+    "target_size",
+    "target_bpp",
+    "metric",
+    "effort",
+    "scale",
+    "base",
+    "speed",
+    "subsampling",
+    "tune",
+    "strip",
+)
+_DECODE_ONLY = ("lr_only", "format", "max_pixels")
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    """Add the `batch` subcommand to argparse subparsers `sub`."""
+    from srcodec.base import BASE_CODECS
+    from srcodec.batch.engines import ENGINES
+    from srcodec.cli import _positive, _quality
+    from srcodec.upscale import UPSCALERS
+
+    p = sub.add_parser(
+        "batch",
+        help="encode or decode a tree of files, resumably, on local cores or a Dask cluster",
+        description="Transcode the tree SRC into DST, keeping relative paths. Outputs are "
+        "written atomically and recorded in a manifest, so an interrupted run is resumed by "
+        "running it again. A bad file is reported and skipped.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("src", metavar="SRC", help="source folder or fsspec URL")
+    p.add_argument("dst", metavar="DST", help="output folder or fsspec URL (created if missing)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--encode",
+        dest="mode",
+        action="store_const",
+        const="encode",
+        help="images -> .srz (default)",
+    )
+    mode.add_argument(
+        "--decode", dest="mode", action="store_const", const="decode", help=".srz -> images"
+    )
+    run = p.add_argument_group("running")
+    run.add_argument(
+        "--jobs",
+        type=_positive,
+        default=None,
+        help="worker processes (default: all cores; --engine dask: local cluster workers)",
+    )
+    run.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="local",
+        help="local process pool (default) or a Dask distributed cluster (`srcodec[batch]`)",
+    )
+    run.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="--engine dask: a running cluster's scheduler (tcp://host:8786); "
+        "default: start a local cluster of --jobs workers",
+    )
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    run.add_argument("--device", default=None, help="auto | cpu | cuda[:N] (default auto)")
+    enc = p.add_argument_group("encode (the options of `srcodec encode`)")
+    enc.add_argument("--quality", type=_quality, default=None)
+    enc.add_argument("--target-psnr", type=float, metavar="DB")
+    enc.add_argument("--target-ms-ssim", type=float, metavar="X")
+    enc.add_argument("--target-size", type=_positive, metavar="BYTES")
+    enc.add_argument("--target-bpp", type=float, metavar="B")
+    enc.add_argument("--metric", choices=("psnr", "ms-ssim"), default=None)
+    enc.add_argument("--effort", type=int, choices=range(1, 10), default=None, metavar="1-9")
+    enc.add_argument("--scale", type=int, choices=(1, 2, 3, 4), default=None)
+    enc.add_argument("--base", choices=BASE_CODECS.names(), default=None)
+    enc.add_argument(
+        "--upscaler",
+        choices=[*UPSCALERS.names(), "auto"],
+        default=None,
+        help="encode: the decoder tool to record (default auto); decode: override the "
+        "stream's (default: the stream's)",
+    )
+    enc.add_argument("--speed", type=int, choices=range(0, 11), metavar="0-10")
+    enc.add_argument("--subsampling", choices=("4:2:0", "4:4:4"))
+    enc.add_argument("--tune", choices=("iq", "psnr", "ssim"))
+    enc.add_argument("--strip", action="store_true", default=None, help="drop ICC and EXIF")
+    dec = p.add_argument_group("decode")
+    dec.add_argument("--lr-only", action="store_true", default=None)
+    dec.add_argument("--format", default=None, help="image type of the outputs (default png)")
+    dec.add_argument("--max-pixels", type=_positive, default=None)
+    p.set_defaults(func=run_command)
+    return p
+
+
+def settings_from(args: argparse.Namespace) -> Any:
+    """The Settings an argparse namespace asks for; options of the other mode: UsageError."""
+    from srcodec.batch.settings import Settings, image_extension
+
+    mode = args.mode or "encode"
+    wrong = _DECODE_ONLY if mode == "encode" else _ENCODE_ONLY
+    given = [name for name in wrong if getattr(args, name) is not None]
+    if given:
+        flag = "--" + given[0].replace("_", "-")
+        msg = f"{flag} does not apply to --{mode}"
+        raise UsageError(msg)
+    device = args.device or "auto"
+    if mode == "decode":
+        decode = {"device": device, "lr_only": bool(args.lr_only)}
+        if args.upscaler not in (None, "auto"):
+            decode["upscaler"] = args.upscaler
+        if args.max_pixels is not None:
+            decode["max_pixels"] = args.max_pixels
+        return Settings("decode", decode=decode, ext=image_extension(args.format or "png"))
+    options = {k: getattr(args, k) for k in ("speed", "subsampling", "tune")}
+    encode = {
+        "quality": args.quality,
+        "scale": args.scale,
+        "base": args.base,
+        "upscaler": args.upscaler or "auto",
+        "metric": args.metric or "psnr",
+        "target_psnr": args.target_psnr,
+        "target_ms_ssim": args.target_ms_ssim,
+        "target_size": args.target_size,
+        "target_bpp": args.target_bpp,
+        "options": {k: v for k, v in options.items() if v is not None} or None,
+        "keep_metadata": not args.strip,
+        "device": device,
+    }
+    if args.effort is not None:
+        encode["effort"] = args.effort
+    return Settings("encode", encode=encode)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from srcodec.batch.runner import run_batch
+
+    summary = run_batch(
+        args.src,
+        args.dst,
+        settings_from(args),
+        engine=args.engine,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
+    )
+    if not args.quiet:
+        print("\n".join(summary_lines(summary, args.dst)))
+    for source, why in summary.errors:  # even with -q: a failure is never silent
+        print(f"srcodec: error: {source}: {why}", file=sys.stderr)
+    return 1 if summary.errors else 0
+
+
+def summary_lines(s: Any, dst: str) -> list[str]:
+    rate = s.done / s.seconds if s.seconds else 0.0
+    lines = [
+        f"files     {s.files}: {s.done} done now, {s.skipped} already done, "
+        f"{len(s.errors)} errors ({s.seconds:.1f} s, {rate:.2f} files/s)",
+        f"bytes     {s.in_bytes:,} in -> {s.out_bytes:,} out, savings {s.savings:.1f} %",
+    ]
+    if s.other:
+        lines.append(f"left      {s.other} other files (not what this mode transcodes)")
+    if s.errors:
+        names = ", ".join(source for source, _ in s.errors)
+        lines.append(f"errors    {names}")
+    lines.append(f"manifest  {os.path.join(dst, '.srcodec-batch.jsonl')}")
+    return lines

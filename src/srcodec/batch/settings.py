@@ -1,0 +1,91 @@
+"""What `srcodec batch` does to each file, checked once before any file is touched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+from srcodec.errors import UsageError
+
+Mode = Literal["encode", "decode"]
+STREAM_SUFFIX = ".srz"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """`encode`: the keywords of `srcodec.encoder.encode_explained`; `decode`: those of
+    `pipeline.decode_with_report`; `ext`: the decoded images' extension (decode mode)."""
+
+    mode: Mode
+    encode: dict[str, Any] = field(default_factory=dict)
+    decode: dict[str, Any] = field(default_factory=dict)
+    ext: str = ".png"
+
+    def key(self) -> str:
+        """A digest of everything that shapes the outputs: the manifest keeps it per file,
+        so a rerun with other settings redoes the files instead of trusting old outputs.
+        The device is left out (it changes speed, not bytes)."""
+        shaped = asdict(self)
+        shaped["encode"] = {k: v for k, v in self.encode.items() if k != "device"}
+        shaped["decode"] = {k: v for k, v in self.decode.items() if k != "device"}
+        text = json.dumps(shaped, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def wants(self, rel: str) -> bool:
+        """Is this source file one the mode transcodes? (Others are counted and left.)"""
+        suffix = PurePosixPath(rel).suffix.lower()
+        if self.mode == "decode":
+            return suffix == STREAM_SUFFIX
+        from PIL import Image
+
+        return suffix != STREAM_SUFFIX and suffix in Image.registered_extensions()
+
+    def output_name(self, rel: str) -> str:
+        suffix = STREAM_SUFFIX if self.mode == "encode" else self.ext
+        return str(PurePosixPath(rel).with_suffix(suffix))
+
+
+def image_extension(fmt: str) -> str:
+    """`png`, `.webp`, ... -> ".png"; a format Pillow cannot write is a UsageError."""
+    from PIL import Image
+
+    ext = "." + fmt.lower().lstrip(".")
+    name = Image.registered_extensions().get(ext)
+    if ext == STREAM_SUFFIX or name is None or name not in Image.SAVE:
+        msg = f"--format {fmt!r}: not an image format Pillow can write (png, webp, jpg, tif, ...)"
+        raise UsageError(msg)
+    return ext
+
+
+def check(settings: Settings) -> None:
+    """The option errors every file would hit, raised once: manual-mode choices, the
+    target, the upscaler for the scale, the device name."""
+    from srcodec import device, pipeline, search
+
+    e = settings.encode
+    device.check((e if settings.mode == "encode" else settings.decode).get("device", "auto"))
+    if settings.mode == "decode":
+        upscaler = settings.decode.get("upscaler")
+        if upscaler is not None:
+            from srcodec.upscale import UPSCALERS
+
+            UPSCALERS.entry(upscaler)
+        return
+    targets = ("target_psnr", "target_ms_ssim", "target_size", "target_bpp")
+    manual = e.get("base") is not None and all(e.get(t) is None for t in targets)
+    if manual:
+        scale = e.get("scale") or 1
+        pipeline.check_choice(scale, e["base"], e.get("quality"))
+        pipeline.upscaler_candidates(scale, e.get("upscaler"))
+        return
+    search.parse_target(
+        quality=e.get("quality"),
+        metric=e.get("metric", "psnr"),
+        pixels=1,  # bpp -> bytes needs the image; here only the sign is checked
+        **{t: e.get(t) for t in targets},
+    )
+    if e.get("scale") is not None:
+        pipeline.upscaler_candidates(e["scale"], e.get("upscaler"))
