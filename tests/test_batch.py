@@ -266,10 +266,14 @@ def test_a_dying_worker_costs_its_own_file_only() -> None:
     assert by_file == {"a": None, "b": engines.CRASHED, "c": None, "d": None, "e": None}
 
 
-def test_dask_engine_without_dask_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "distributed", None)
+def test_dask_engine_without_dask_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_tree(tmp_path / "src", ["a.png"])
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if the extra were absent
     with pytest.raises(BackendUnavailableError, match=r"pip install 'srcodec\[batch\]'"):
-        list(engines.run("dask", crash_on_b, [], None, jobs=2))  # type: ignore[arg-type]
+        run_batch(str(tmp_path / "src"), str(tmp_path / "out"), ENCODE, engine="dask")
+    assert not (tmp_path / "out").exists()  # refused before anything was written
 
 
 @pytest.mark.slow
@@ -283,7 +287,8 @@ def test_dask_cluster_of_two_workers_on_memory_urls(tmp_path: Path) -> None:
     mem.put(str(tmp_path / "src"), "/dask-src", recursive=True)
     try:
         summary = run_batch("memory://dask-src", "memory://dask-out", ENCODE, engine="dask", jobs=2)
-        assert (summary.done, summary.errors) == (3, [("sub/bad.png", summary.errors[0][1])])
+        assert summary.done == 3
+        assert summary.errors == [("sub/bad.png", "not an image format Pillow can read")]
         local = run_batch(str(tmp_path / "src"), str(tmp_path / "out"), ENCODE, jobs=1)
         assert local.out_bytes == summary.out_bytes
         for rel, data in files(tmp_path / "out").items():
@@ -296,3 +301,16 @@ def test_dask_cluster_of_two_workers_on_memory_urls(tmp_path: Path) -> None:
         for root in ("/dask-src", "/dask-out"):
             if mem.exists(root):
                 mem.rm(root, recursive=True)
+
+
+@pytest.mark.slow
+def test_cli_dask_local_cluster_of_worker_processes(tmp_path: Path) -> None:
+    pytest.importorskip("distributed", reason="the `batch` extra (Dask distributed) is absent")
+    make_tree(tmp_path / "src", ["a.png", "sub/b.png"])
+    (tmp_path / "src" / "sub" / "bad.png").write_bytes(b"junk")
+    r = cli("src", "dask", "--engine", "dask", "--jobs", "2", *FAST_ARGS, cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert "files     3: 2 done now, 0 already done, 1 errors" in r.stdout
+    assert r.stderr == "srcodec: error: sub/bad.png: not an image format Pillow can read\n"
+    assert cli("src", "pool", "--jobs", "2", *FAST_ARGS, cwd=tmp_path).returncode == 1
+    assert files(tmp_path / "dask") == files(tmp_path / "pool")

@@ -29,6 +29,28 @@ ENGINES = ("local", "dask", "ray")
 CRASHED = "the worker process died on this file (crash or out of memory)"
 
 
+def check(engine: str, scheduler: str | None, in_process: bool) -> None:
+    """Refuse an engine that cannot run here before any file is touched."""
+    if engine == "ray":
+        msg = "--engine ray is not implemented: srcodec batch scales out on Dask (--engine dask)"
+        raise UsageError(msg)
+    if engine not in ENGINES:
+        msg = f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}"
+        raise UsageError(msg)
+    if engine == "local" and scheduler is not None:
+        msg = "--scheduler is for --engine dask"
+        raise UsageError(msg)
+    if engine == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            msg = "--engine dask needs Dask distributed: pip install 'srcodec[batch]'"
+            raise BackendUnavailableError(msg) from None
+        if scheduler is not None and in_process:
+            msg = "memory:// lives in this process; a remote Dask cluster cannot reach it"
+            raise UsageError(msg)
+
+
 def run(
     engine: str,
     fn: Fn,
@@ -39,18 +61,10 @@ def run(
     in_process: bool = False,
     scheduler: str | None = None,
 ) -> Iterator[Result]:
-    if engine == "local":
-        if scheduler is not None:
-            msg = "--scheduler is for --engine dask"
-            raise UsageError(msg)
-        return local(fn, tasks, job, jobs=jobs, threads=in_process)
+    check(engine, scheduler, in_process)
     if engine == "dask":
         return dask(fn, tasks, job, jobs=jobs, in_process=in_process, scheduler=scheduler)
-    if engine == "ray":
-        msg = "--engine ray is not implemented: srcodec batch scales out on Dask (--engine dask)"
-        raise UsageError(msg)
-    msg = f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}"
-    raise UsageError(msg)
+    return local(fn, tasks, job, jobs=jobs, threads=in_process)
 
 
 def threads_per_worker(jobs: int) -> int:
@@ -129,11 +143,8 @@ def _pool_round(
 def dask(
     fn: Fn, tasks: Sequence[Task], job: Job, *, jobs: int, in_process: bool, scheduler: str | None
 ) -> Iterator[Result]:
-    try:
-        import distributed
-    except ImportError:
-        msg = "--engine dask needs Dask distributed: pip install 'srcodec[batch]'"
-        raise BackendUnavailableError(msg) from None
+    import distributed
+
     if not tasks:
         return
     cluster = None

@@ -57,6 +57,8 @@ def run_batch(
     settings.check(opts)
     src_fs, src_root = tree.open_fs(src)
     dst_fs, dst_root = tree.open_fs(dst)
+    in_process = "memory" in _protocols(src_fs) + _protocols(dst_fs)  # a per-process store
+    engines.check(engine, scheduler, in_process)
     problem = tree.check_roots(src_fs, src_root, dst_fs, dst_root)
     if problem:
         msg = f"{problem} ({src} -> {dst})"
@@ -79,7 +81,6 @@ def run_batch(
             out.out_bytes += entry["out_size"]
         else:
             todo.append(task)
-    in_process = "memory" in _protocols(src_fs) + _protocols(dst_fs)
     own_workers = scheduler is None and not in_process and jobs > 1
     job = Job(opts, src_fs, dst_fs, engines.threads_per_worker(jobs) if own_workers else None)
     from tqdm import tqdm
