@@ -11,10 +11,13 @@ from conftest import REPO
 
 
 def test_ci_runs_the_readme_test_command() -> None:
-    ci = (REPO / ".ci" / "run").read_text().strip().splitlines()[-1]
+    lines = (REPO / ".ci" / "run").read_text().strip().splitlines()
     readme = (REPO / "README.md").read_text()
-    assert ci.startswith("pip install")
-    assert f"    {ci}\n" in readme
+    assert lines[-1].startswith("pip install")
+    # every install or test command CI runs is in the README, verbatim and in order
+    commands = [line for line in lines if line.startswith(("apt-get ", "pip ", "python "))]
+    assert commands[0].startswith("apt-get update")
+    assert "".join(f"    {c}\n" for c in commands) in readme
 
 
 @pytest.mark.skipif(shutil.which("ruff") is None and sys.platform != "linux", reason="no ruff")
