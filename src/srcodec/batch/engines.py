@@ -14,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any
 
-from srcodec.batch.work import Result
+from srcodec.batch.work import Result, describe
 from srcodec.errors import BackendUnavailableError, UsageError
 
 if TYPE_CHECKING:
@@ -121,8 +121,10 @@ def _pool_round(
     )
     futures = {pool.submit(_tracked, fn, t, job): t for t in tasks}
     unfinished = dict(futures)
+    begun: set[str] = set()
     try:
         for future in as_completed(futures):
+            _drain(started, begun)  # as we go: a full pipe would block the workers
             try:
                 result = future.result()
             except BrokenProcessPool:
@@ -133,11 +135,14 @@ def _pool_round(
         pool.shutdown(wait=True, cancel_futures=True)
     if not unfinished:
         return [], []
-    begun = set()
-    while not started.empty():
-        begun.add(started.get())
+    _drain(started, begun)
     left = list(unfinished.values())
     return [t for t in left if t.rel in begun], [t for t in left if t.rel not in begun]
+
+
+def _drain(queue: Any, into: set[str]) -> None:
+    while not queue.empty():
+        into.add(queue.get())
 
 
 def dask(
@@ -164,9 +169,12 @@ def dask(
         owner = {f.key: t for f, t in zip(futures, tasks, strict=True)}
         for future in distributed.as_completed(futures):
             try:
-                yield future.result()
-            except Exception:  # KilledWorker: Dask retried it on other workers; all died
-                yield Result(owner[future.key], error=CRASHED)
+                result = future.result()
+            except distributed.KilledWorker:  # Dask retried it on other workers; all died
+                result = Result(owner[future.key], error=CRASHED)
+            except Exception as exc:  # not from process(), which returns its errors
+                result = Result(owner[future.key], error=describe(exc))
+            yield result
             future.release()
     finally:
         client.close()
