@@ -8,15 +8,19 @@ atomically and never over the input.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from srcodec.errors import SrcodecError, UsageError
 from srcodec.format.container import DEFAULT_MAX_PIXELS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -145,8 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print LR consistency: PSNR of the downsampled output vs the decoded LR",
     )
-    dec.add_argument("-q", "--quiet", action="store_true")
+    dec.add_argument("-q", "--quiet", action="store_true", help="no status line, no progress")
     dec.add_argument("--max-pixels", type=_positive, default=DEFAULT_MAX_PIXELS, help=_LIMIT_HELP)
+    dec.add_argument(
+        "--max-memory",
+        type=_positive,
+        metavar="MIB",
+        help="refuse, before decoding, a stream whose decode would need more than MIB "
+        "mebibytes (the estimate of SPEC section 8); default: no limit",
+    )
 
     inf = sub.add_parser("info", help="describe a .srz stream, or list codecs without INPUT")
     inf.add_argument("input", nargs="?", help="the .srz stream; - for standard input")
@@ -232,6 +243,21 @@ def _say(args: argparse.Namespace, text: str) -> None:
         print(text, file=sys.stderr if args.output == STDIO else sys.stdout)
 
 
+@contextlib.contextmanager
+def _progress(args: argparse.Namespace, what: str) -> Iterator[Callable[[int, int], None]]:
+    """A tqdm bar on stderr for work that runs over a second; none with -q or off a TTY."""
+    from tqdm import tqdm
+
+    quiet = args.quiet or not sys.stderr.isatty()
+    with tqdm(desc=what, unit="row", delay=1.0, disable=quiet, leave=False) as bar:
+
+        def update(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        yield update
+
+
 def _refuse_same_file(src: str, dst: str) -> None:
     if STDIO in (src, dst):
         return
@@ -305,7 +331,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
-    from srcodec import image_io, pipeline
+    from srcodec import decoder, image_io
 
     _refuse_same_file(args.input, args.output)
     if args.report and args.lr_only:
@@ -314,22 +340,29 @@ def cmd_decode(args: argparse.Namespace) -> int:
     if args.report and args.input == STDIO:
         msg = "--report needs the stream as a file, not standard input"
         raise UsageError(msg)
-    img, report = pipeline.decode_with_report(
-        _stdin_bytes(args.input),
-        device=args.device,
-        lr_only=args.lr_only,
-        upscaler=args.upscaler,
-        max_pixels=args.max_pixels,
-    )
-    image_io.save_image(img, args.output, text={"srcodec": report.provenance})
-    if args.report and not args.lr_only:
-        print(
-            f"LR consistency: {_lr_consistency(args.input, img):.2f} dB "
-            "(PSNR of the output downsampled vs the transmitted LR image)",
-            file=sys.stderr if args.output == STDIO else sys.stdout,
-        )
+    options = {
+        "device": args.device,
+        "lr_only": args.lr_only,
+        "upscaler": args.upscaler,
+        "max_pixels": args.max_pixels,
+        "max_memory": None if args.max_memory is None else args.max_memory << 20,
+    }
+    with _progress(args, "decode") as progress:
+        if not args.report:
+            size, report = decoder.decode_to_file(
+                _stdin_bytes(args.input), args.output, progress=progress, **options
+            )
+        else:  # the report needs the whole output image in memory
+            img, report = decoder.decode_with_report(args.input, progress=progress, **options)
+            image_io.save_image(img, args.output, text={decoder.PROVENANCE_KEY: report.provenance})
+            size = img.size
+            print(
+                f"LR consistency: {_lr_consistency(args.input, img):.2f} dB "
+                "(PSNR of the output downsampled vs the transmitted LR image)",
+                file=sys.stderr if args.output == STDIO else sys.stdout,
+            )
     where = f" on {report.device}" if report.device not in ("cpu", "none") else ""
-    _say(args, f"{args.output}: {img.width}x{img.height}{where}; {report.provenance}")
+    _say(args, f"{args.output}: {size[0]}x{size[1]}{where}; {report.provenance}")
     return EXIT_OK
 
 

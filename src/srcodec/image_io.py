@@ -176,14 +176,31 @@ def _umask() -> int:
     return mask
 
 
+def format_for(path: str | os.PathLike) -> str:
+    """Pillow's format name for `path`'s extension; PNG when it has none Pillow knows."""
+    return Image.registered_extensions().get(Path(path).suffix.lower(), "PNG")
+
+
+def write_output(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> None:
+    """write_atomic, or for "-" the whole output to standard output once it is complete
+    (so a failure never leaves half an image in a pipe)."""
+    if str(path) != "-":
+        write_atomic(path, write)
+        return
+    import sys
+
+    buf = io.BytesIO()
+    write(buf)
+    sys.stdout.buffer.write(buf.getvalue())
+    sys.stdout.buffer.flush()
+
+
 def save_image(
     img: Image.Image, path: str | os.PathLike, text: dict[str, str] | None = None
 ) -> None:
     """Save by extension (PNG if none/unknown), keeping ICC/EXIF and adding PNG text chunks.
     `path` "-" writes a PNG to standard output."""
-    to_stdout = str(path) == "-"
-    path = Path(path)
-    fmt = "PNG" if to_stdout else Image.registered_extensions().get(path.suffix.lower(), "PNG")
+    fmt = "PNG" if str(path) == "-" else format_for(path)
     kwargs: dict = {}
     if img.info.get("icc_profile"):
         kwargs["icc_profile"] = img.info["icc_profile"]
@@ -205,15 +222,7 @@ def save_image(
         img.save(f, format=fmt, **kwargs)
 
     try:
-        if to_stdout:
-            import sys
-
-            buf = io.BytesIO()
-            write(buf)
-            sys.stdout.buffer.write(buf.getvalue())
-            sys.stdout.buffer.flush()
-        else:
-            write_atomic(path, write)
+        write_output(path, write)
     except (KeyError, ValueError, OSError) as exc:
         if isinstance(exc, OSError) and exc.errno is not None:
             raise

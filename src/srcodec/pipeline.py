@@ -1,30 +1,28 @@
-"""Encode/decode orchestration: the only module that knows every part."""
+"""Encode orchestration and stream info; the decode half lives in srcodec.decoder and is
+re-exported here (pipeline.decode, decode_with_report, decode_lr, DecodeReport)."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
-from PIL import Image
 
 from srcodec import format as fmt
 from srcodec import image_io, resample
 from srcodec.base import BASE_CODECS
-from srcodec.errors import CorruptError, SrcodecError, UnsupportedError, UsageError
+from srcodec.decoder import PROVENANCE_KEY, DecodeReport, decode, decode_lr, decode_with_report
+from srcodec.errors import UnsupportedError, UsageError
 from srcodec.format import ids
 from srcodec.format.container import DEFAULT_MAX_PIXELS
 from srcodec.format.header import SCALES, Header
-from srcodec.upscale import UPSCALERS, SideInfo
+from srcodec.upscale import UPSCALERS, SideInfo, check_scale
 
 if TYPE_CHECKING:
     import os
     from typing import IO
 
-    from srcodec.upscale import Upscaler
+    import numpy as np
 
-PROVENANCE_KEY = "srcodec"
+
 # Default learned tool: the first of these that is installed and has a model for the scale.
 # restore (luma+chroma, half-resolution) replaces cnn at x1; cnn wins on quality at x2
 # (README Results), raisr covers x3/x4; bicubic (plain decode at x1) is always there.
@@ -128,7 +126,7 @@ def assemble(
     the alpha chunk already made (a search assembles many streams of one image)."""
     choice = coded.choice
     up_entry = UPSCALERS.entry(upscaler)
-    _check_scale(up_entry.get(), choice.scale)
+    check_scale(up_entry.get(), choice.scale)
     header = Header(
         width=src.size[0],
         height=src.size[1],
@@ -157,7 +155,7 @@ def upscaler_candidates(scale: int, upscaler: str | None) -> list[str]:
     """A named upscaler alone; auto: the best learned one for the scale, then bicubic."""
     if upscaler not in (None, "auto"):
         name = UPSCALERS.entry(upscaler).name
-        _check_scale(UPSCALERS.entry(name).get(), scale)
+        check_scale(UPSCALERS.entry(name).get(), scale)
         return [name]
     best = default_upscaler(scale)
     return [best] if best == "bicubic" else [best, "bicubic"]
@@ -190,155 +188,6 @@ def encode(
         scores = [psnr(src.pixels, reconstruct(coded, n, src.size)) for n in names]
         name = names[scores.index(max(scores))]
     return assemble(src, coded, name, keep_metadata)
-
-
-def _check_scale(impl: Upscaler, scale: int, error: type[SrcodecError] = UsageError) -> None:
-    """UsageError at encode (a bad request), UnsupportedError at decode (a stream we can't
-    upscale with this install)."""
-    if scale not in impl.scales():
-        have = ", ".join(f"x{s}" for s in impl.scales())
-        msg = f"upscaler {impl.name} has no model for scale {scale} (has {have}); use bicubic"
-        raise error(msg)
-
-
-@dataclass
-class DecodeReport:
-    """What decode did, for the CLI and for provenance."""
-
-    header: Header
-    lr_size: tuple[int, int]
-    upscaler: str | None  # None when lr_only
-    device: str
-    synthesized: bool
-    provenance: str
-
-
-def decode(
-    data: bytes | str | os.PathLike | IO[bytes],
-    *,
-    device: str = "auto",
-    lr_only: bool = False,
-    upscaler: str | None = None,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
-) -> Image.Image:
-    """Decode an .srz stream to a PIL image (see `decode_with_report`)."""
-    return decode_with_report(
-        data, device=device, lr_only=lr_only, upscaler=upscaler, max_pixels=max_pixels
-    )[0]
-
-
-def decode_with_report(
-    data: bytes | str | os.PathLike | IO[bytes],
-    *,
-    device: str = "auto",
-    lr_only: bool = False,
-    upscaler: str | None = None,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
-) -> tuple[Image.Image, DecodeReport]:
-    """Returns the image (with ICC/EXIF in .info and the provenance text under
-    info["srcodec"]) and a report. `lr_only` returns the transmitted LR image as decoded by
-    the base codec, without upscaling or alpha; `upscaler` overrides the stream's choice."""
-    from srcodec.device import check
-
-    check(device)
-    stream = fmt.read(image_io.read_bytes(data), max_pixels=max_pixels)
-    header = stream.header
-    lr = decode_lr(stream)
-    lr_w, lr_h = header.lr_size
-    if lr_only:
-        img = image_io.to_pil(lr)
-        text = f"transmitted low-resolution image {lr_w}x{lr_h} (no upscaling)"
-        report = DecodeReport(header, (lr_w, lr_h), None, "none", False, text)
-    else:
-        hr, report = _upscale(stream, lr, device, upscaler)
-        img = image_io.to_pil(hr, _decode_alpha(stream))
-    if stream.icc:
-        img.info["icc_profile"] = stream.icc
-    if stream.exif:
-        img.info["exif"] = stream.exif
-    img.info[PROVENANCE_KEY] = report.provenance
-    return img, report
-
-
-def decode_lr(stream: fmt.Stream) -> np.ndarray:
-    """The transmitted LR image, exactly as the base codec decodes it."""
-    header = stream.header
-    if header.downsampler != ids.DOWNSAMPLER_AA_CUBIC:
-        msg = f"downsampler id {header.downsampler} is unknown to this decoder"
-        raise UnsupportedError(msg)
-    codec = BASE_CODECS.by_wire_id(header.base).get()
-    return codec.decode(stream.base_payload, header.lr_size, header.channels)
-
-
-def _upscale(
-    stream: fmt.Stream, lr: np.ndarray, device: str, override: str | None
-) -> tuple[np.ndarray, DecodeReport]:
-    header = stream.header
-    if override is None:
-        entry = UPSCALERS.by_wire_id(header.upscaler)
-    else:
-        entry = UPSCALERS.entry(override)
-    impl = entry.get()
-    _check_scale(impl, header.scale, UnsupportedError)
-    if entry.wire_id == header.upscaler and header.model_hash is not None:
-        installed = impl.model_hash(header.scale)
-        if installed != header.model_hash:
-            have = installed.hex() if installed else "none"
-            msg = (
-                f"stream wants {entry.name} model {header.model_hash.hex()}, this install has "
-                f"{have}; decode with --upscaler bicubic or install the matching srcodec"
-            )
-            raise UnsupportedError(msg)
-    chosen = "cpu"
-    if impl.uses_torch:
-        from srcodec.device import pick
-
-        chosen = pick(device)
-    base_name = BASE_CODECS.by_wire_id(header.base).name
-    quality = None if header.quality == ids.QUALITY_NONE else header.quality
-    from srcodec.base.pillow import chroma_subsampled
-
-    subsampled = chroma_subsampled(base_name, stream.base_payload)
-    side = SideInfo(base=base_name, quality=quality, scale=header.scale, subsampled=subsampled)
-    hr = impl.upscale(lr, side, chosen)
-    if hr.shape[:2] != (lr.shape[0] * header.scale, lr.shape[1] * header.scale):
-        msg = f"upscaler {entry.name} returned {hr.shape}, expected x{header.scale} of {lr.shape}"
-        raise CorruptError(msg)
-    hr = np.ascontiguousarray(hr[: header.height, : header.width])
-    lr_w, lr_h = header.lr_size
-    digest = impl.model_hash(header.scale)
-    model = f" (model {digest.hex()})" if digest else ""
-    if impl.synthesizes and header.scale > 1:
-        text = (
-            f"detail above the transmitted {lr_w}x{lr_h} resolution was synthesized by the "
-            f"learned upscaler {entry.name}{model}; it is a guess, not transmitted data"
-        )
-    elif impl.synthesizes:
-        text = f"restored by the learned filter {entry.name}{model} from the transmitted image"
-    elif header.scale > 1:
-        text = f"interpolated from the transmitted {lr_w}x{lr_h} image by {entry.name}"
-    else:
-        text = "transmitted at full resolution"
-    synthesized = impl.synthesizes
-    return hr, DecodeReport(header, (lr_w, lr_h), entry.name, chosen, synthesized, text)
-
-
-def _decode_alpha(stream: fmt.Stream) -> np.ndarray | None:
-    if stream.alpha is None:
-        return None
-    header = stream.header
-    try:
-        with Image.open(io.BytesIO(stream.alpha), formats=["PNG"]) as img:
-            if img.size != (header.width, header.height) or img.mode != "L":
-                want = f"L {header.width}x{header.height}"
-                msg = f"alpha chunk is {img.mode} {img.size}, expected {want}"
-                raise CorruptError(msg)
-            return np.asarray(img)
-    except CorruptError:
-        raise
-    except Exception as exc:  # untrusted PNG: any failure means corrupt
-        msg = f"alpha chunk does not decode: {type(exc).__name__}: {exc}"
-        raise CorruptError(msg) from None
 
 
 def info(
@@ -409,3 +258,22 @@ def _entry_or_none(registry: Any, wire_id: int) -> Any:
 def _name_or_id(registry: Any, wire_id: int) -> str | int:
     entry = _entry_or_none(registry, wire_id)
     return entry.name if entry else wire_id
+
+
+__all__ = [
+    "PROVENANCE_KEY",
+    "Choice",
+    "Coded",
+    "DecodeReport",
+    "assemble",
+    "check_choice",
+    "code_base",
+    "decode",
+    "decode_lr",
+    "decode_with_report",
+    "default_upscaler",
+    "encode",
+    "info",
+    "reconstruct",
+    "upscaler_candidates",
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from srcodec.errors import SrcodecError, UsageError
 from srcodec.format import ids
 from srcodec.registry import Entry, Registry
 
@@ -33,6 +34,7 @@ class Upscaler(Protocol):
     name: str
     synthesizes: bool  # True: it invents detail above the LR resolution (learned model)
     uses_torch: bool  # False: decoding with it never imports torch
+    halo: int  # LR rows of context an output row depends on (decoding in bands: bands.py)
 
     def scales(self) -> tuple[int, ...]:
         """The scales this upscaler has a model for (checked at encode and decode)."""
@@ -46,6 +48,15 @@ class Upscaler(Protocol):
     def upscale(self, lr: np.ndarray, side: SideInfo, device: str) -> np.ndarray:
         """uint8 hxwxC -> uint8 (h*scale)x(w*scale)xC."""
         ...
+
+
+def check_scale(impl: Upscaler, scale: int, error: type[SrcodecError] | None = None) -> None:
+    """UsageError at encode (a bad request); decode passes UnsupportedError (a stream this
+    install cannot upscale with that tool)."""
+    if scale not in impl.scales():
+        have = ", ".join(f"x{s}" for s in impl.scales())
+        msg = f"upscaler {impl.name} has no model for scale {scale} (has {have}); use bicubic"
+        raise (error or UsageError)(msg)
 
 
 def _lazy(module: str, attr: str) -> Callable[[], Upscaler]:

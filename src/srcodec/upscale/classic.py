@@ -34,6 +34,7 @@ class Bicubic:
     name = "bicubic"
     synthesizes = False
     uses_torch = False
+    halo = 3  # bicubic support: 2 LR pixels
 
     def scales(self) -> tuple[int, ...]:
         return (1, 2, 3, 4)

@@ -150,6 +150,7 @@ class Cnn:
     name = "cnn"
     synthesizes = True
     uses_torch = True
+    halo = OVERLAP
 
     def scales(self) -> tuple[int, ...]:
         return tuple(sorted(MODEL_NAMES))

@@ -144,6 +144,7 @@ class Raisr:
     name = "raisr"
     synthesizes = True
     uses_torch = True
+    halo = 8  # filter + hash reach (5 HR px) plus the bicubic support
 
     def __init__(self, model: str = MODEL, mode: str = "luma") -> None:
         if mode not in MODES:

@@ -146,6 +146,7 @@ class Restore:
     name = "restore"
     synthesizes = True
     uses_torch = True
+    halo = OVERLAP
 
     def scales(self) -> tuple[int, ...]:
         return tuple(s for s, n in MODEL_NAMES.items() if n in weights.manifest())
