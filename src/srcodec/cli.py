@@ -276,7 +276,10 @@ def cmd_encode(args: argparse.Namespace) -> int:
 
     _refuse_same_file(args.input, args.output)
     if args.input != STDIO and Path(args.input).is_dir():
-        msg = f"{args.input} is a folder; encode one image at a time, or a folder with `srcodec batch SRC DST`"
+        msg = (
+            f"{args.input} is a folder; encode one image at a time, "
+            "or a folder with `srcodec batch SRC DST`"
+        )
         raise UsageError(msg)
     if args.input != STDIO and not Path(args.input).exists():
         msg = f"{args.input}: no such file"
