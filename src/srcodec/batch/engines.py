@@ -1,7 +1,7 @@
 """Where the per-file function runs. Each engine maps `fn(task, job)` over the tasks and
 yields results as they finish, in any order; a result is never lost to a dead worker.
 
-- local: in this process for one job, else a pool of spawned processes (threads when a
+- local: in this process for one job, else a pool of worker processes (threads when a
   memory:// filesystem is involved: it lives in this process only)
 - dask: a Dask distributed cluster, the address given or a local one of `jobs` workers
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from typing import TYPE_CHECKING, Any
 
 from srcodec.batch.work import Result, describe
@@ -19,6 +19,7 @@ from srcodec.errors import BackendUnavailableError, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterator, Sequence
+    from multiprocessing.context import BaseContext
 
     from srcodec.batch.tree import Task
     from srcodec.batch.work import Job
@@ -114,10 +115,10 @@ def _pool_round(
 ) -> Generator[Result, None, tuple[list[Task], list[Task]]]:
     """Run `tasks` in a fresh pool. If a worker dies, the pool is lost: returns (the tasks
     a worker had started and not finished, those not started) to go again."""
-    spawn = get_context("spawn")  # the parent may run torch threads, which fork would break
-    started = spawn.SimpleQueue()
+    ctx = _context(job)
+    started = ctx.SimpleQueue()
     pool = ProcessPoolExecutor(
-        min(jobs, len(tasks)), mp_context=spawn, initializer=_listen, initargs=(started,)
+        min(jobs, len(tasks)), mp_context=ctx, initializer=_listen, initargs=(started,)
     )
     futures = {pool.submit(_tracked, fn, t, job): t for t in tasks}
     unfinished = dict(futures)
@@ -138,6 +139,21 @@ def _pool_round(
     _drain(started, begun)
     left = list(unfinished.values())
     return [t for t in left if t.rel in begun], [t for t in left if t.rel not in begun]
+
+
+def _context(job: Job) -> BaseContext:
+    """Workers forked from a server that imported srcodec (and torch, when the run may use
+    a learned tool) once: each worker starts warm, and torch loads once per run, not once
+    per worker. Never a plain fork: the parent may run torch threads, which fork breaks.
+    Without forkserver (Windows): spawn."""
+    if "forkserver" not in get_all_start_methods():
+        return get_context("spawn")
+    ctx = get_context("forkserver")
+    modules = ["srcodec.batch.work", "srcodec.pipeline", "srcodec.encoder"]
+    if job is not None and job.settings.may_use_torch():
+        modules.append("torch")
+    ctx.set_forkserver_preload(modules)  # only the first pool's list counts (one server)
+    return ctx
 
 
 def _drain(queue: Any, into: set[str]) -> None:

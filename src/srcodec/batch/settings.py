@@ -43,6 +43,12 @@ class Settings:
 
         return suffix != STREAM_SUFFIX and suffix in Image.registered_extensions()
 
+    def may_use_torch(self) -> bool:
+        """Could a file need a learned tool? (Streams may name one; so may the encoder.)"""
+        if self.mode == "decode":
+            return not self.decode.get("lr_only") and self.decode.get("upscaler") != "bicubic"
+        return self.encode.get("upscaler") != "bicubic"
+
     def output_name(self, rel: str) -> str:
         suffix = STREAM_SUFFIX if self.mode == "encode" else self.ext
         return str(PurePosixPath(rel).with_suffix(suffix))
