@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 from srcodec import format as fmt
@@ -62,19 +60,34 @@ def crafted(width: int, height: int, upscaler: str, scale: int) -> bytes:
     return fmt.write(fmt.Stream(header, buf.getvalue()))
 
 
+# A small launcher runs each command and reports its child's peak RSS: Linux carries the
+# peak RSS of a forked process across exec, so forking from this (big) process would report
+# at least this process's own size.
+LAUNCHER = (
+    "import resource, subprocess, sys; "
+    "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
+    "sys.stderr.write(r.stderr.decode()); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)"
+)
+
+
 def peak_rss(cmd: list[str]) -> tuple[int, float, int]:
     """(peak RSS bytes, wall seconds, exit status) of `cmd` run to completion."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *cmd], capture_output=True, text=True, check=True
+    )
     wall = time.perf_counter() - start
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    proc.stderr and proc.stderr.close()
-    if status:
-        print(f"  failed: {' '.join(cmd[-3:])}: {err.strip()}", file=sys.stderr)
-    return usage.ru_maxrss * 1024, wall, os.waitstatus_to_exitcode(status)
+    kib, code = (int(v) for v in done.stdout.split())
+    if code:
+        print(f"  failed: {' '.join(cmd[-3:])}: {done.stderr.strip()}", file=sys.stderr)
+    return kib * 1024, wall, code
 
 
+FLAT = (
+    "import sys; from PIL import Image; w, h = int(sys.argv[1]), int(sys.argv[2]); "
+    "Image.new('RGB', (w, h), (128, 128, 128)).save(sys.argv[3])"
+)
 PILLOW_REFERENCE = (
     "import sys; from PIL import Image; Image.MAX_IMAGE_PIXELS = None; "
     "Image.open(sys.argv[1]).save(sys.argv[2])"
@@ -94,7 +107,9 @@ def main() -> None:
         for size in args.sizes:
             width, height = (int(v) for v in size.split("x"))
             flat = Path(tmp, "flat.png")
-            Image.fromarray(np.full((height, width, 3), 128, np.uint8)).save(flat)
+            subprocess.run(
+                [sys.executable, "-c", FLAT, str(width), str(height), str(flat)], check=True
+            )
             rss, wall, _ = peak_rss(
                 [sys.executable, "-c", PILLOW_REFERENCE, str(flat), str(Path(tmp, "re.png"))]
             )
@@ -105,9 +120,7 @@ def main() -> None:
                 data = crafted(width, height, name, scale)
                 stream = Path(tmp, "s.srz")
                 stream.write_bytes(data)
-                plan = _plan(
-                    data, device="cpu", lr_only=False, upscaler=None, max_pixels=2**31
-                )
+                plan = _plan(data, device="cpu", lr_only=False, upscaler=None, max_pixels=2**31)
                 estimate = memory_estimate(plan, streamed=True)
                 cmd = [sys.executable, "-m", "srcodec", "decode", "-q", "--device", "cpu"]
                 cmd += ["--max-pixels", str(2**31), str(stream), str(Path(tmp, "o.png"))]

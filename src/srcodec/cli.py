@@ -127,7 +127,18 @@ def build_parser() -> argparse.ArgumentParser:
     pins.add_argument("--subsampling", choices=("4:2:0", "4:4:4"), help="AVIF/JPEG chroma")
     pins.add_argument("--tune", choices=("iq", "psnr", "ssim"), help="libaom tune (AVIF)")
     enc.add_argument("--strip", action="store_true", help="drop ICC profile and EXIF")
-    enc.add_argument("-q", "--quiet", action="store_true")
+    enc.add_argument(
+        "--first-frame",
+        action="store_true",
+        help="code frame 0 of an animated GIF/WebP/PNG (refused without this flag)",
+    )
+    enc.add_argument(
+        "--max-pixels",
+        type=_positive,
+        default=DEFAULT_MAX_PIXELS,
+        help=f"refuse input images larger than this (default {DEFAULT_MAX_PIXELS:,})",
+    )
+    enc.add_argument("-q", "--quiet", action="store_true", help="no status line")
 
     dec = sub.add_parser("decode", help=".srz -> image")
     dec.add_argument("input", help="the .srz stream; - for standard input")
@@ -176,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="learned filter (default auto: cnn for JPEG, restore for WebP/AVIF)",
     )
     enh.add_argument("--device", default="auto", help="auto | cpu | cuda[:N] (default auto)")
-    enh.add_argument("-q", "--quiet", action="store_true")
+    enh.add_argument("-q", "--quiet", action="store_true", help="no status line")
 
     demo = sub.add_parser("demo", help="encode + decode a bundled sample image")
     demo.add_argument(
@@ -199,6 +210,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    from srcodec.errors import LossWarning
+
+    default_show = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], *rest: object, **kw: object) -> None:
+        if issubclass(category, LossWarning):  # one line, like errors
+            print(f"srcodec: warning: {message}", file=sys.stderr)
+        else:
+            default_show(message, category, *rest, **kw)  # type: ignore[arg-type]
+
+    warnings.showwarning = show
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -258,23 +282,80 @@ def _progress(args: argparse.Namespace, what: str) -> Iterator[Callable[[int, in
         yield update
 
 
-def _refuse_same_file(src: str, dst: str) -> None:
-    if STDIO in (src, dst):
-        return
-    if Path(dst).exists() and Path(src).exists() and os.path.samefile(src, dst):
-        msg = f"output {dst} is the input; refusing to overwrite it"
+def _check_paths(src: str, dst: str, writes: str) -> None:
+    """Before any work: the output can be written where asked, is not the input, and its
+    extension does not promise another kind of file (`writes`: "srz" or "image")."""
+    if dst != STDIO:
+        out = Path(dst)
+        if out.is_dir():
+            msg = f"output {dst} is a folder; give a file name"
+            raise UsageError(msg)
+        parent = out.parent
+        if parent.exists() and not parent.is_dir():
+            msg = f"output {dst}: {parent} is a file, not a folder"
+            raise UsageError(msg)
+        if not parent.is_dir():
+            msg = f"output folder {parent} does not exist"
+            raise UsageError(msg)
+        if not os.access(parent, os.W_OK):
+            msg = f"output {dst}: no permission to write in {parent}"
+            raise UsageError(msg)
+        if src != STDIO and out.exists() and Path(src).exists() and os.path.samefile(src, dst):
+            msg = f"output {dst} is the input; refusing to overwrite it"
+            raise UsageError(msg)
+        _check_extension(out, writes)
+
+
+def _check_extension(out: Path, writes: str) -> None:
+    from PIL import Image
+
+    suffix = out.suffix.lower()
+    if writes == "srz" and suffix in Image.registered_extensions():
+        msg = f"output {out} would hold an .srz stream under an image extension; name it .srz"
         raise UsageError(msg)
-    parent = Path(dst).parent
-    if not parent.is_dir():
-        msg = f"output folder {parent} does not exist"
+    if writes == "image" and suffix == ".srz":
+        msg = f"output {out} would hold an image under the .srz extension; name it .png"
         raise UsageError(msg)
+
+
+def _source(args: argparse.Namespace) -> object:
+    """The image to encode: a path loaded under --max-pixels, or standard input's bytes;
+    an animation only with --first-frame (then frame 0, with a warning)."""
+    from PIL import UnidentifiedImageError
+
+    from srcodec import image_io
+
+    if args.input != STDIO and not args.first_frame:
+        return image_io.load(args.input, max_pixels=args.max_pixels)
+    data = _stdin_bytes(args.input)
+    name = "standard input" if args.input == STDIO else args.input
+    try:
+        with image_io.open_limited(
+            io.BytesIO(data) if isinstance(data, bytes) else data, args.max_pixels
+        ) as img:
+            frames = getattr(img, "n_frames", 1)
+            if not args.first_frame:
+                image_io.refuse_animation(img, name)
+            img.seek(0)
+            img.load()
+            source = image_io.load(img)
+    except (UnidentifiedImageError, OSError) as exc:
+        msg = f"{name} is not an image Pillow reads ({exc})"
+        raise UsageError(msg) from None
+    if frames > 1:
+        import warnings
+
+        from srcodec.errors import LossWarning
+
+        warnings.warn(f"{name}: coded frame 0 of {frames}", LossWarning, stacklevel=1)
+    return source
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
     from srcodec import image_io, pipeline
     from srcodec.encoder import encode_explained
 
-    _refuse_same_file(args.input, args.output)
+    _check_paths(args.input, args.output, writes="srz")
     if args.input != STDIO and Path(args.input).is_dir():
         msg = (
             f"{args.input} is a folder; encode one image at a time, "
@@ -284,16 +365,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
     if args.input != STDIO and not Path(args.input).exists():
         msg = f"{args.input}: no such file"
         raise UsageError(msg)
-    source = _stdin_bytes(args.input)
-    if isinstance(source, bytes):
-        from PIL import Image, UnidentifiedImageError
-
-        try:
-            source = Image.open(io.BytesIO(source))
-            source.load()
-        except (UnidentifiedImageError, OSError) as exc:
-            msg = f"standard input is not an image Pillow reads ({exc})"
-            raise UsageError(msg) from None
+    source = _source(args)
     options = {
         k: v
         for k, v in (("speed", args.speed), ("subsampling", args.subsampling), ("tune", args.tune))
@@ -313,6 +385,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
         effort=args.effort,
         options=options or None,
         keep_metadata=not args.strip,
+        max_pixels=args.max_pixels,
     )
     if args.explain:
         lines = explanation.lines() if explanation else ["manual mode: nothing searched"]
@@ -336,7 +409,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
 def cmd_decode(args: argparse.Namespace) -> int:
     from srcodec import decoder, image_io
 
-    _refuse_same_file(args.input, args.output)
+    _check_paths(args.input, args.output, writes="image")
     if args.report and args.lr_only:
         msg = "--report compares the upscaled output with the LR image; not with --lr-only"
         raise UsageError(msg)
@@ -392,8 +465,21 @@ def cmd_info(args: argparse.Namespace) -> int:
         print(json.dumps(details, indent=2))
     else:
         for key, value in details.items():
-            print(f"{key:15s} {value}")
+            print(f"{key:15s} {_plain(value)}")
     return EXIT_OK
+
+
+def _plain(value: object) -> str:
+    """A value of `info` as a person reads it (--json keeps the types)."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items())
+    return str(value)
 
 
 def _list_components(as_json: bool) -> int:
@@ -443,7 +529,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     image_io.save_image(img, decoded_path, text={"srcodec": report.provenance})
     lr_img = pipeline.decode(data, lr_only=True)
     lr_path = out / "sample-lr.png"
-    image_io.save_image(lr_img, lr_path)
+    image_io.save_image(lr_img, lr_path, text={"srcodec": lr_img.info["srcodec"]})
     i = pipeline.info(data)
     original = image_io.load(sample).pixels
     quality = metrics.psnr(original, np.asarray(img))
@@ -470,7 +556,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_enhance(args: argparse.Namespace) -> int:
     from srcodec.enhance import enhance_file
 
-    _refuse_same_file(args.input, args.output)
+    _check_paths(args.input, args.output, writes="image")
     if not Path(args.input).is_file():
         msg = f"{args.input}: no such file"
         raise UsageError(msg)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from srcodec import image_io, pipeline, search
 from srcodec.errors import UsageError
+from srcodec.format.container import DEFAULT_MAX_PIXELS
 
 if TYPE_CHECKING:
     from srcodec.search import Explanation
@@ -43,13 +44,15 @@ def encode_explained(
     options: dict[str, Any] | None = None,
     keep_metadata: bool = True,
     device: str = "auto",
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> tuple[bytes, Explanation | None]:
-    """(stream, explanation); the explanation is None in manual mode."""
+    """(stream, explanation); the explanation is None in manual mode. An input file over
+    `max_pixels` is refused before its pixels are read."""
     targets = (target_psnr, target_ms_ssim, target_size, target_bpp)
     if options is not None and not isinstance(options, dict):
         msg = f"options must be a dict of base codec knobs, got {type(options).__name__}"
         raise UsageError(msg)
-    src = image_io.load(image)
+    src = image_io.load(image, max_pixels=max_pixels)
     if base is not None and all(t is None for t in targets):
         data = pipeline.encode(
             src,

@@ -49,3 +49,8 @@ class LimitError(FormatError):
 class CorruptError(FormatError):
     """Structurally invalid: bad chunk order, duplicate chunk, bad field value, a base
     payload the base codec cannot decode or that decodes to the wrong size (spec §9)."""
+
+
+class LossWarning(UserWarning):
+    """Something the caller gave or the stream carries is dropped by the chosen output
+    (alpha in a JPEG, an ICC profile in a BMP, provenance where no text field exists)."""

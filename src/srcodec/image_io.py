@@ -8,6 +8,7 @@ an alpha plane that is fully opaque is dropped.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tempfile
@@ -18,12 +19,13 @@ from typing import IO, TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from srcodec.errors import SrcodecError, UsageError
+from srcodec.errors import LimitError, SrcodecError, UsageError
+from srcodec.format.container import DEFAULT_MAX_PIXELS
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
-ImageLike = str | os.PathLike | Image.Image | np.ndarray
+ImageLike = "str | os.PathLike | Image.Image | np.ndarray | SourceImage"
 _GRAY_MODES = {"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "I;16N"}
 
 
@@ -42,8 +44,11 @@ class SourceImage:
         return self.pixels.shape[1], self.pixels.shape[0]
 
 
-def load(image: ImageLike) -> SourceImage:
-    """Path, PIL image or uint8 numpy array (HxW, HxWx1, HxWx3, HxWx4) -> SourceImage."""
+def load(image: ImageLike, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> SourceImage:
+    """Path, PIL image or uint8 numpy array (HxW, HxWx1, HxWx3, HxWx4) -> SourceImage.
+    A file over `max_pixels` is refused from its header, before its pixels are read."""
+    if isinstance(image, SourceImage):
+        return image
     if isinstance(image, np.ndarray):
         return _from_array(image)
     if isinstance(image, Image.Image):
@@ -51,9 +56,12 @@ def load(image: ImageLike) -> SourceImage:
     if isinstance(image, str | os.PathLike):
         path = Path(image)
         try:
-            with Image.open(path) as img:
+            with open_limited(path, max_pixels) as img:
+                refuse_animation(img, str(path))
                 img.load()
                 return _from_pil(img)
+        except SrcodecError:
+            raise
         except FileNotFoundError:
             msg = f"{path}: no such file"
             raise UsageError(msg) from None
@@ -65,6 +73,45 @@ def load(image: ImageLike) -> SourceImage:
             raise SrcodecError(msg) from None
     msg = f"image must be a path, a PIL image or a numpy array, not {type(image).__name__}"
     raise UsageError(msg)
+
+
+@contextlib.contextmanager
+def open_limited(
+    source: str | os.PathLike | IO[bytes],
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    hint: str = "; raise it with --max-pixels",
+    formats: list[str] | None = None,
+) -> Iterator[Image.Image]:
+    """Image.open with srcodec's pixel limit in place of Pillow's (which warns at half of
+    it and names no way out): LimitError, naming --max-pixels, before decoding pixels."""
+    saved = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None  # checked below, on the header's size
+    try:
+        img = Image.open(source, formats=formats)
+    finally:
+        Image.MAX_IMAGE_PIXELS = saved
+    with img:
+        width, height = img.size
+        if width * height > max_pixels:
+            name = source if isinstance(source, str | os.PathLike) else "input"
+            msg = (
+                f"{name}: {width}x{height} = {width * height:,} pixels is over the limit of "
+                f"{max_pixels:,} (a decompression-bomb guard){hint}"
+            )
+            raise LimitError(msg)
+        yield img
+
+
+def refuse_animation(img: Image.Image, name: str) -> None:
+    """srcodec codes still images: dropping frames in silence would lose the animation.
+    (A PIL image passed in directly is coded as the frame it is on: the caller chose.)"""
+    frames = getattr(img, "n_frames", 1)
+    if frames > 1:
+        msg = (
+            f"{name} is animated ({frames} frames); srcodec codes still images: "
+            "pass --first-frame to code frame 0 alone (library: pass the frame as a PIL image)"
+        )
+        raise UsageError(msg)
 
 
 def _from_array(arr: np.ndarray) -> SourceImage:
@@ -157,7 +204,10 @@ def read_bytes(data: bytes | str | os.PathLike | IO[bytes]) -> bytes:
 def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> None:
     """Write through a temp file beside `path`, then rename: never a partial file."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    except OSError as exc:  # name the user's path, not the temp file's
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -165,6 +215,11 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if exc.filename == tmp or exc.filename2 == tmp:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -195,25 +250,76 @@ def write_output(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
     sys.stdout.buffer.flush()
 
 
+# Where each output format keeps the provenance text and what it cannot carry.
+_TEXT_IN = {
+    "PNG": "iTXt",
+    "JPEG": "xmp",
+    "WEBP": "xmp",
+    "AVIF": "xmp",
+    "TIFF": "tiff",
+    "GIF": "gif",
+}
+_NO_ICC = ("BMP", "GIF", "PPM", "TGA", "PCX", "IM", "SGI", "DIB")
+_ALPHA_FORMATS = ("PNG", "WEBP", "AVIF", "TIFF", "TGA", "GIF", "SGI", "JPEG2000", "ICO", "BMP")
+
+
+def xmp_packet(text: str) -> bytes:
+    """An XMP packet holding the provenance `text` as dc:description and srcodec:provenance."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    return (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:srcodec="https://github.com/srcodec/srcodec/ns/1.0/" '
+        f"srcodec:provenance={quoteattr(text)}><dc:description><rdf:Alt>"
+        f'<rdf:li xml:lang="x-default">{escape(text)}</rdf:li></rdf:Alt></dc:description>'
+        "</rdf:Description></rdf:RDF></x:xmpmeta>"
+    ).encode()
+
+
 def save_image(
     img: Image.Image, path: str | os.PathLike, text: dict[str, str] | None = None
 ) -> None:
-    """Save by extension (PNG if none/unknown), keeping ICC/EXIF and adding PNG text chunks.
+    """Save by extension (PNG if none/unknown), keeping ICC/EXIF and the `text` (provenance)
+    wherever the format has a field for it: PNG iTXt, XMP in JPEG/WebP/AVIF, the TIFF image
+    description, a GIF comment. Anything the format drops is a LossWarning, never silent.
     `path` "-" writes a PNG to standard output."""
+    import warnings
+
+    from srcodec.errors import LossWarning
+
     fmt = "PNG" if str(path) == "-" else format_for(path)
     kwargs: dict = {}
+    lost: list[str] = []
     if img.info.get("icc_profile"):
-        kwargs["icc_profile"] = img.info["icc_profile"]
-    if img.info.get("exif") and fmt in ("PNG", "JPEG", "WEBP", "AVIF", "TIFF"):
-        kwargs["exif"] = img.info["exif"]
-    if fmt == "PNG" and text:
+        if fmt in _NO_ICC:
+            lost.append("the ICC colour profile")
+        else:
+            kwargs["icc_profile"] = img.info["icc_profile"]
+    if img.info.get("exif"):
+        if fmt in ("PNG", "JPEG", "WEBP", "AVIF", "TIFF"):
+            kwargs["exif"] = img.info["exif"]
+        else:
+            lost.append("EXIF")
+    where = _TEXT_IN.get(fmt)
+    if text and where == "iTXt":
         from PIL.PngImagePlugin import PngInfo
 
         info = PngInfo()
         for key, value in text.items():
             info.add_itxt(key, value)
         kwargs["pnginfo"] = info
-    if fmt == "JPEG" and img.mode in ("RGBA", "LA"):
+    elif text and where == "xmp":
+        kwargs["xmp"] = xmp_packet(" ".join(text.values()))
+    elif text and where == "tiff":
+        kwargs["tiffinfo"] = {270: " ".join(text.values())}
+    elif text and where == "gif":
+        kwargs["comment"] = " ".join(text.values()).encode()
+    elif text:
+        lost.append("the provenance statement (no text field in this format)")
+    if img.mode in ("RGBA", "LA") and fmt not in _ALPHA_FORMATS:
+        lost.append("the alpha channel")
         img = img.convert("RGB" if img.mode == "RGBA" else "L")
     if fmt == "JPEG":
         kwargs.setdefault("quality", 95)
@@ -228,3 +334,5 @@ def save_image(
             raise
         msg = f"{path}: cannot save as {fmt}: {exc}"
         raise UsageError(msg) from None
+    for what in lost:
+        warnings.warn(f"{path}: {fmt} cannot hold {what}; dropped", LossWarning, stacklevel=2)

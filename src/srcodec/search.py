@@ -331,6 +331,8 @@ def search(
         best = _search_size(s, configs, int(target.value))
     else:
         best = _search_score(s, configs)
+    if base is None and scale in (None, 1) and upscaler in (None, "auto", "bicubic"):
+        best = _lossless(s, best)
     pinned_speed = options is not None and "speed" in options
     if s.effort.final_speed is not None and not pinned_speed and best[0].choice.base == "avif":
         best = _refine(s, configs, best)
@@ -341,6 +343,28 @@ def search(
     )
     s.explain.chosen = chosen
     return coded, tool, s.explain
+
+
+MIN_SIDE = 32  # auto mode downsamples by s only images at least MIN_SIDE * s on each side
+LOSSLESS_PIXELS = 1 << 16  # images this small are also tried as PNG: lossless often wins
+
+
+def _lossless(s: _Search, best: tuple[Coded, str]) -> tuple[Coded, str]:
+    """A small image (icons, thumbnails, flat graphics) takes its PNG stream where that is
+    no bigger than the lossy winner, or, for a size target, wherever it fits the budget:
+    lossless meets every quality target."""
+    height, width = s.src.pixels.shape[:2]
+    if width * height > LOSSLESS_PIXELS:
+        return best
+    coded = pipeline.code_base(s.lr(1), Choice(1, "png", None))
+    size = s.size(coded, "bicubic")
+    if s.target.kind == "size":
+        wins = size <= s.target.value
+    else:
+        wins = size <= s.size(*best)
+    perfect = math.inf if s.target.metric == "psnr" else 1.0
+    s.record(coded, "bicubic", perfect, wins, "lossless")
+    return (coded, "bicubic") if wins else best
 
 
 def _refine(s: _Search, configs: list[_Config], best: tuple[Coded, str]) -> tuple[Coded, str]:
@@ -410,6 +434,9 @@ def _configs(
         raise UsageError(msg)
     base_name = BASE_CODECS.entry(base).name if base else "avif"
     scales = [scale] if scale else list(s.effort.scales)
+    if scale is None:  # downscaling a tiny image saves nothing: the container dominates
+        height, width = s.src.pixels.shape[:2]
+        scales = [sc for sc in scales if sc == 1 or min(width, height) >= MIN_SIDE * sc]
     out = []
     for sc in scales:
         tools = pipeline.upscaler_candidates(sc, upscaler)

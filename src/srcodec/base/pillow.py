@@ -4,7 +4,6 @@ a complete file of that format)."""
 from __future__ import annotations
 
 import io
-import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +13,8 @@ from PIL import Image, features
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-from srcodec.errors import BackendUnavailableError, CorruptError, UsageError
+from srcodec.errors import BackendUnavailableError, CorruptError, LimitError, UsageError
+from srcodec.image_io import open_limited
 
 _FEATURE = {"webp": "webp", "avif": "avif", "jpeg": "jpg"}
 
@@ -59,23 +59,27 @@ class PillowCodec:
     def decode(self, payload: bytes, size: tuple[int, int], channels: int) -> np.ndarray:
         self._check_backend()
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                img = Image.open(io.BytesIO(payload), formats=[self.pil_format])
+            # the header's size, already checked against the decoder's pixel limit, bounds
+            # the payload: Pillow's own bomb guard would only refuse what the caller allowed
+            with open_limited(
+                io.BytesIO(payload), size[0] * size[1], formats=[self.pil_format]
+            ) as img:
                 if img.size != size:  # checked before pixels are decoded
                     got, want = "x".join(map(str, img.size)), "x".join(map(str, size))
                     msg = f"base layer is {got}, header says {want}"
                     raise CorruptError(msg)
                 img.load()
+                mode = "L" if channels == 1 else "RGB"
+                arr = np.asarray(img if img.mode == mode else img.convert(mode))
         except CorruptError:
             raise
+        except LimitError as exc:  # a payload bigger than its header says
+            raise CorruptError(str(exc)) from None
         except Exception as exc:
             # Untrusted payload into a third-party decoder: whatever it raises (OSError,
             # SyntaxError, struct.error, DecompressionBomb*, ...) means "does not decode".
             msg = f"{self.name} base layer does not decode: {type(exc).__name__}: {exc}"
             raise CorruptError(msg) from None
-        img = img.convert("L" if channels == 1 else "RGB")
-        arr = np.asarray(img)
         return arr[..., None] if channels == 1 else arr
 
 

@@ -55,7 +55,7 @@ def decode_varint(buf: bytes, pos: int, *, max_bytes: int, what: str) -> tuple[i
     value = 0
     for i in range(max_bytes):
         if pos + i >= len(buf):
-            msg = f"{what}: stream ends inside a length/size field at byte {pos + i}"
+            msg = f"truncated: {what}: the stream ends inside a length field at byte {pos + i}"
             raise TruncatedError(msg)
         byte = buf[pos + i]
         value |= (byte & 0x7F) << (7 * i)

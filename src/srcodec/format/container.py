@@ -60,7 +60,7 @@ def read(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Stream:
     """Parse and validate a whole stream. Raises a FormatError subclass (spec §9)."""
     if len(data) < len(SIGNATURE):
         if MAGIC.startswith(data[:3]) and data:
-            msg = f"stream is {len(data)} bytes, shorter than the 4-byte signature"
+            msg = f"truncated: the stream is {len(data)} bytes, shorter than its 4-byte signature"
             raise TruncatedError(msg)
         msg = "not an .srz stream (empty or too short)"
         raise NotSrzError(msg)
@@ -79,7 +79,7 @@ def read(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Stream:
     while True:
         if pos >= len(data):
             what = "HEAD" if header is None else "base chunk B"
-            msg = f"stream ends at byte {pos} before {what}"
+            msg = f"truncated: the stream ends at byte {pos}, before {what}"
             raise TruncatedError(msg)
         chunk, pos = decode_chunk(data, pos)
         if header is None:

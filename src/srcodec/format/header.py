@@ -85,12 +85,15 @@ class Header:
         rest = data[pos:]
         if len(rest) not in (4, 4 + MODEL_HASH_BYTES):
             if len(rest) < 4:
-                msg = f"HEAD: {len(data)} bytes is too short"
+                msg = f"truncated: HEAD is {len(data)} bytes, shorter than its fixed fields"
                 raise TruncatedError(msg)
             msg = f"HEAD: {len(rest) - 4} trailing bytes (0 or {MODEL_HASH_BYTES} allowed)"
             raise CorruptError(msg)
         if width * height > max_pixels:  # spec §8: before anything is allocated
-            msg = f"HEAD: {width}x{height} = {width * height} pixels exceeds limit {max_pixels}"
+            msg = (
+                f"HEAD: {width}x{height} = {width * height:,} pixels is over the limit of "
+                f"{max_pixels:,}; raise it with --max-pixels (library: max_pixels=)"
+            )
             raise LimitError(msg)
         pixel, base, quality, upscaler = rest[:4]
         if pixel & 0b11 > ids.COLOUR_RGB:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,12 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         html=args.html,
     )
+    for path, reason in outcome.skipped:  # reported even with -q: results lack these
+        print(f"srcodec: error: {path}: {reason} (skipped)", file=sys.stderr)
+    if outcome.skipped:
+        names = ", ".join(p.name for p, _ in outcome.skipped)
+        count = len(outcome.skipped)
+        print(f"srcodec: skipped {count} unreadable image(s): {names}", file=sys.stderr)
     if not args.quiet:
         print((out / "bd.md").read_text(), end="")
         print(

@@ -36,6 +36,7 @@ class RDOutcome:
     computed: int = 0
     cached: int = 0
     anchors: list[tuple[str, Curve | None]] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # unreadable images
 
 
 def describe(spec: CodecSpec, images: int, dataset: str) -> str:
@@ -131,7 +132,10 @@ def run_rd(
     published = ref.load(reference) if reference is not None else []
     placeholders = [curves_mod.Curve(s.name, "", {}, kind=s.kind) for s in parsed]
     _anchors([*placeholders, *published], anchor or "jpeg", anchor is not None)  # fail early
-    images = sweep.list_images(dataset, limit)
+    images, skipped = sweep.readable(sweep.list_images(dataset, limit))
+    if not images:
+        msg = f"no image in {dataset} could be read ({skipped[0][0].name}: {skipped[0][1]})"
+        raise UsageError(msg)
     out.mkdir(parents=True, exist_ok=True)
     result = sweep.run(images, parsed, out / ".cache", jobs=jobs, progress=progress)
     name = Path(dataset).resolve().name
@@ -139,7 +143,7 @@ def run_rd(
         curves_mod.from_rows(s, result.rows, describe(s, len(images), name)) for s in parsed
     ]
     all_curves = [*measured, *published]
-    outcome = RDOutcome(all_curves, [], result.computed, result.cached)
+    outcome = RDOutcome(all_curves, [], result.computed, result.cached, skipped=skipped)
     outcome.anchors = _anchors(all_curves, anchor or "jpeg", anchor is not None)
     files = outcome.files
     files += [report.write_json(c, result.rows, out) for c in measured]

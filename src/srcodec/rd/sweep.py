@@ -13,7 +13,6 @@ from multiprocessing import get_context
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PIL import Image
 from tqdm import tqdm
 
 from srcodec import metrics
@@ -56,8 +55,25 @@ def list_images(dataset: Path, limit: int | None = None) -> list[Path]:
 
 def load_rgb(path: Path) -> np.ndarray:
     """uint8 HxWx3 (CompressAI converts every test image to RGB the same way)."""
-    with Image.open(path) as img:
+    from srcodec.image_io import open_limited
+
+    with open_limited(path, hint="") as img:
         return np.array(img.convert("RGB"))
+
+
+def readable(images: Sequence[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """(images that load, [(image, one-line reason)] for those that do not): one bad file
+    in a dataset is reported and skipped, not the end of the run."""
+    good, skipped = [], []
+    for path in images:
+        try:
+            load_rgb(path)
+        except Exception as exc:  # untrusted files: any failure means "skip this one"
+            reason = " ".join(str(exc).split()).removeprefix(f"{path}: ")
+            skipped.append((path, reason or type(exc).__name__))
+        else:
+            good.append(path)
+    return good, skipped
 
 
 def measure(path: Path, spec: CodecSpec, quality: int) -> dict[str, Any]:
