@@ -120,7 +120,9 @@ def test_write_failure_leaves_nothing(tmp_path: Path, image: Path) -> None:
     """An output path whose parent is a file cannot be written: one line, exit 2, no debris."""
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    assert_one_line_error(run("encode", str(image), str(blocker / "a.srz")), 2, "is a file, not a folder")
+    assert_one_line_error(
+        run("encode", str(image), str(blocker / "a.srz")), 2, "is a file, not a folder"
+    )
 
 
 def test_demo(tmp_path: Path) -> None:
@@ -167,7 +169,9 @@ def test_os_errors_while_writing(
 def test_max_pixels_limit(tmp_path: Path, image: Path) -> None:
     srz = tmp_path / "a.srz"
     assert run("encode", str(image), str(srz)).returncode == 0
-    assert_one_line_error(run("info", str(srz), "--max-pixels", "1000"), 1, "over the limit of 1,000")
+    assert_one_line_error(
+        run("info", str(srz), "--max-pixels", "1000"), 1, "over the limit of 1,000"
+    )
     out = tmp_path / "o.png"
     assert_one_line_error(run("decode", str(srz), str(out), "--max-pixels", "1000"), 1, "limit")
     assert not out.exists()
