@@ -28,10 +28,10 @@ import numpy as np
 from PIL import Image
 
 import srcodec
-from srcodec import image_io
+from srcodec import decoder, image_io
 from srcodec.base import BASE_CODECS
 from srcodec.format.chunks import encode_varint
-from srcodec.upscale import UPSCALERS
+from srcodec.upscale import UPSCALERS, bands
 
 MAX_PIXELS = 1 << 20  # keep hostile headers from making each input slow
 
@@ -136,11 +136,14 @@ def _alarm(signum: int, frame: object) -> None:
 
 
 def exercise(data: bytes, out: Path) -> None:
-    """What `srcodec info` and `srcodec decode` do, including writing the PNG (metadata)."""
+    """What `srcodec info` and `srcodec decode` do: the whole-image path with Pillow's PNG
+    writer and the banded path with the streaming PNG writer (small bands, so fuzzed
+    streams cross band edges)."""
     srcodec.info(data, max_pixels=MAX_PIXELS)
     srcodec.decode(data, lr_only=True, max_pixels=MAX_PIXELS)
     img, report = srcodec.decode_with_report(data, device="cpu", max_pixels=MAX_PIXELS)
     image_io.save_image(img, out, text={"srcodec": report.provenance})
+    decoder.decode_to_file(data, out, device="cpu", max_pixels=MAX_PIXELS)
 
 
 def error_kind(exc: BaseException) -> str:
@@ -150,6 +153,8 @@ def error_kind(exc: BaseException) -> str:
 
 
 def run(inputs: int, seed: int, timeout: float, crash_dir: Path | None, progress: bool) -> dict:
+    bands.BAND_PIXELS = 64  # bands of a few rows: every multi-row stream is banded
+    decoder.STREAM_ABOVE = 0  # decode_to_file always streams its PNG
     rnd = random.Random(seed)
     pool = seeds()
     kinds: collections.Counter[str] = collections.Counter()

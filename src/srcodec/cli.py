@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from srcodec.errors import SrcodecError, UsageError
 from srcodec.format.container import DEFAULT_MAX_PIXELS
@@ -268,15 +268,18 @@ def _say(args: argparse.Namespace, text: str) -> None:
 
 
 @contextlib.contextmanager
-def _progress(args: argparse.Namespace, what: str) -> Iterator[Callable[[int, int], None]]:
-    """A tqdm bar on stderr for work that runs over a second; none with -q or off a TTY."""
+def _progress(
+    args: argparse.Namespace, what: str, unit: str = " rows"
+) -> Iterator[Callable[[int, int], None]]:
+    """A tqdm bar on stderr for work that runs over a second; none with -q or off a TTY.
+    Yields update(done, total), total 0 when unknown."""
     from tqdm import tqdm
 
     quiet = args.quiet or not sys.stderr.isatty()
-    with tqdm(desc=what, unit="row", delay=1.0, disable=quiet, leave=False) as bar:
+    with tqdm(desc=what, unit=unit, delay=1.0, disable=quiet, leave=False) as bar:
 
         def update(done: int, total: int) -> None:
-            bar.total = total
+            bar.total = total or None
             bar.update(done - bar.n)
 
         yield update
@@ -353,7 +356,6 @@ def _source(args: argparse.Namespace) -> object:
 
 def cmd_encode(args: argparse.Namespace) -> int:
     from srcodec import image_io, pipeline
-    from srcodec.encoder import encode_explained
 
     _check_paths(args.input, args.output, writes="srz")
     if args.input != STDIO and Path(args.input).is_dir():
@@ -366,27 +368,8 @@ def cmd_encode(args: argparse.Namespace) -> int:
         msg = f"{args.input}: no such file"
         raise UsageError(msg)
     source = _source(args)
-    options = {
-        k: v
-        for k, v in (("speed", args.speed), ("subsampling", args.subsampling), ("tune", args.tune))
-        if v is not None
-    }
-    data, explanation = encode_explained(
-        source,
-        quality=args.quality,
-        scale=args.scale,
-        base=args.base,
-        upscaler=args.upscaler,
-        metric=args.metric,
-        target_psnr=args.target_psnr,
-        target_ms_ssim=args.target_ms_ssim,
-        target_size=args.target_size,
-        target_bpp=args.target_bpp,
-        effort=args.effort,
-        options=options or None,
-        keep_metadata=not args.strip,
-        max_pixels=args.max_pixels,
-    )
+    with _progress(args, "encode", unit=" candidates") as progress:
+        data, explanation = _encode(args, source, lambda n: progress(n, 0))
     if args.explain:
         lines = explanation.lines() if explanation else ["manual mode: nothing searched"]
         print("\n".join(lines), file=sys.stderr if args.output == STDIO else sys.stdout)
@@ -404,6 +387,33 @@ def cmd_encode(args: argparse.Namespace) -> int:
         f"{i['base']}{q}, upscaler {i['upscaler']}",
     )
     return EXIT_OK
+
+
+def _encode(args: argparse.Namespace, source: object, progress: Callable[[int], None]) -> Any:
+    from srcodec.encoder import encode_explained
+
+    options = {
+        k: v
+        for k, v in (("speed", args.speed), ("subsampling", args.subsampling), ("tune", args.tune))
+        if v is not None
+    }
+    return encode_explained(
+        source,
+        quality=args.quality,
+        scale=args.scale,
+        base=args.base,
+        upscaler=args.upscaler,
+        metric=args.metric,
+        target_psnr=args.target_psnr,
+        target_ms_ssim=args.target_ms_ssim,
+        target_size=args.target_size,
+        target_bpp=args.target_bpp,
+        effort=args.effort,
+        options=options or None,
+        keep_metadata=not args.strip,
+        max_pixels=args.max_pixels,
+        progress=progress,
+    )
 
 
 def cmd_decode(args: argparse.Namespace) -> int:

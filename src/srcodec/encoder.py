@@ -19,6 +19,8 @@ from srcodec.errors import UsageError
 from srcodec.format.container import DEFAULT_MAX_PIXELS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from srcodec.search import Explanation
 
 
@@ -45,9 +47,10 @@ def encode_explained(
     keep_metadata: bool = True,
     device: str = "auto",
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[bytes, Explanation | None]:
     """(stream, explanation); the explanation is None in manual mode. An input file over
-    `max_pixels` is refused before its pixels are read."""
+    `max_pixels` is refused before its pixels are read; `progress(n)` follows the search."""
     targets = (target_psnr, target_ms_ssim, target_size, target_bpp)
     if options is not None and not isinstance(options, dict):
         msg = f"options must be a dict of base codec knobs, got {type(options).__name__}"
@@ -83,4 +86,5 @@ def encode_explained(
         options=options,
         keep_metadata=keep_metadata,
         device=device,
+        progress=progress,
     )

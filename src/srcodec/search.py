@@ -201,8 +201,16 @@ def parse_target(
 class _Search:
     """State of one search: the source, its downsampled versions and the trials."""
 
-    def __init__(self, src: image_io.SourceImage, target: Target, effort: int, device: str) -> None:
+    def __init__(
+        self,
+        src: image_io.SourceImage,
+        target: Target,
+        effort: int,
+        device: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
         self.src, self.target, self.device = src, target, device
+        self.progress = progress
         self.effort = EFFORTS[effort]
         self.score = score_fn(target.metric)
         self.explain = Explanation(target, effort)
@@ -226,6 +234,8 @@ class _Search:
     ) -> Trial:
         trial = Trial(coded.choice, upscaler, self.size(coded, upscaler), score, passed, note)
         self.explain.trials.append(trial)
+        if self.progress is not None:
+            self.progress(len(self.explain.trials))
         return trial
 
 
@@ -322,10 +332,12 @@ def search(
     upscaler: str | None = None,
     options: dict[str, Any] | None = None,
     device: str = "auto",
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[Coded, str, Explanation]:
-    """Run the search; returns the chosen coded LR, its decoder tool and the explanation."""
+    """Run the search; returns the chosen coded LR, its decoder tool and the explanation.
+    `progress(n)` is called after each of the n candidates tried."""
     started = time.perf_counter()
-    s = _Search(src, target, effort, device)
+    s = _Search(src, target, effort, device, progress)
     configs = _configs(s, scale, base, upscaler, options or {})
     if target.kind == "size":
         best = _search_size(s, configs, int(target.value))

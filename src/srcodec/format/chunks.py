@@ -90,7 +90,7 @@ def decode_chunk(buf: bytes, pos: int) -> tuple[Chunk, int]:
     remaining = len(buf) - pos
     if length + _CRC_BYTES > remaining:
         msg = (
-            f"chunk {chr(ctype)} at byte {start}: declares {length} bytes + CRC, "
+            f"truncated: chunk {chr(ctype)} at byte {start} declares {length} bytes + CRC, "
             f"{max(remaining, 0)} remain"
         )
         raise TruncatedError(msg)
