@@ -122,3 +122,27 @@ def test_max_memory_refuses_before_decoding(tmp_path: Path) -> None:
     with pytest.raises(LimitError, match="over the memory limit"):
         decoder.decode(data, max_memory=1 << 20)
     assert decoder.decode(data, max_memory=1 << 30).size == (32, 32)
+
+
+def test_ctrl_c_mid_decode_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from srcodec import cli
+    from srcodec.upscale.classic import Bicubic
+
+    srz = tmp_path / "a.srz"
+    srz.write_bytes(pipeline.encode(_photo(64, 48), scale=2, base="png", upscaler="bicubic"))
+    monkeypatch.setattr(decoder, "STREAM_ABOVE", 0)
+    monkeypatch.setattr("srcodec.upscale.bands.BAND_PIXELS", 1)
+    calls = []
+
+    def interrupted(self: Bicubic, lr: np.ndarray, side: SideInfo, device: str) -> np.ndarray:
+        calls.append(1)
+        if len(calls) == 2:  # the second band: the PNG is half written
+            raise KeyboardInterrupt
+        return np.repeat(np.repeat(lr, 2, axis=0), 2, axis=1)
+
+    monkeypatch.setattr(Bicubic, "upscale", interrupted)
+    assert cli.main(["decode", str(srz), str(tmp_path / "o.png")]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.srz"]

@@ -76,6 +76,10 @@ class _Plan:
         if self.impl is None or self.side is None:
             yield 0, lr
             return
+        if self.impl.uses_torch:
+            from srcodec.device import pick
+
+            self.report.device = pick(self.report.device)
         width, height = self.size
         alpha = _decode_alpha(self.stream)
         for y, rows in upscale_bands(self.impl, lr, self.side, self.report.device):
@@ -137,11 +141,9 @@ def _upscale_plan(stream: fmt.Stream, device: str, override: str | None) -> _Pla
                 f"{have}; decode with --upscaler bicubic or install the matching srcodec"
             )
             raise UnsupportedError(msg)
-    chosen = "cpu"
-    if impl.uses_torch:
-        from srcodec.device import pick
-
-        chosen = pick(device)
+    # the device is picked (torch imported) after the LR image is decoded: the two peaks
+    # of a large decode then do not add up
+    chosen = device if impl.uses_torch else "cpu"
     from srcodec.base.pillow import chroma_subsampled
 
     base_name = BASE_CODECS.by_wire_id(header.base).name

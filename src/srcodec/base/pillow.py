@@ -70,7 +70,7 @@ class PillowCodec:
                     raise CorruptError(msg)
                 img.load()
                 mode = "L" if channels == 1 else "RGB"
-                arr = np.asarray(img if img.mode == mode else img.convert(mode))
+                arr = _to_array(img if img.mode == mode else img.convert(mode))
         except CorruptError:
             raise
         except LimitError as exc:  # a payload bigger than its header says
@@ -81,6 +81,20 @@ class PillowCodec:
             msg = f"{self.name} base layer does not decode: {type(exc).__name__}: {exc}"
             raise CorruptError(msg) from None
         return arr[..., None] if channels == 1 else arr
+
+
+ROWS_PER_COPY = 256
+
+
+def _to_array(img: Image.Image) -> np.ndarray:
+    """Pillow image -> numpy, a band of rows at a time: np.asarray(img) goes through
+    tobytes(), which briefly holds the pixels twice more (a 13000 x 13000 decode: +1 GB)."""
+    width, height = img.size
+    arr = np.empty((height, width, len(img.getbands())), dtype=np.uint8)
+    for y in range(0, height, ROWS_PER_COPY):
+        band = np.asarray(img.crop((0, y, width, min(y + ROWS_PER_COPY, height))))
+        arr[y : y + band.shape[0]] = band.reshape(band.shape[0], width, -1)
+    return arr[..., 0] if arr.shape[2] == 1 else arr
 
 
 # The encoder knobs each codec exposes, with their allowed values (first = the default).
