@@ -80,6 +80,14 @@ def code(lr: np.ndarray, variant: Variant) -> tuple[np.ndarray, bool]:
     return decoded, chroma_subsampled(variant.base, payload)
 
 
+def held_out(folder: Path, val_count: int = 5, seed: int = 0) -> list[Path]:
+    """The validation images `build` sets aside with these settings (tools/train.py's
+    defaults): never trained on, so tools may tune or evaluate on them."""
+    files = training_files(folder)
+    order = np.random.default_rng(seed).permutation(len(files))
+    return [files[i] for i in sorted(order[len(files) - val_count :].tolist())]
+
+
 def build(
     folder: Path,
     cache: Path,
@@ -93,7 +101,7 @@ def build(
     """One Record per image: its HR pixels and decoded LR variants (cached)."""
     files = training_files(folder)
     rng = np.random.default_rng(seed)
-    order = rng.permutation(len(files))
+    order = rng.permutation(len(files))  # also advances rng, as the crops' qualities expect
     val_ids = set(order[len(files) - val_count :].tolist())
     cache.mkdir(parents=True, exist_ok=True)
     records = []
