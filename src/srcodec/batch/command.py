@@ -90,15 +90,38 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     run.add_argument("--device", default=None, help="auto | cpu | cuda[:N] (default auto)")
     enc = p.add_argument_group("encode (the options of `srcodec encode`)")
-    enc.add_argument("--quality", type=_quality, default=None)
-    enc.add_argument("--target-psnr", type=float, metavar="DB")
-    enc.add_argument("--target-ms-ssim", type=float, metavar="X")
-    enc.add_argument("--target-size", type=_positive, metavar="BYTES")
-    enc.add_argument("--target-bpp", type=float, metavar="B")
-    enc.add_argument("--metric", choices=("psnr", "ms-ssim"), default=None)
-    enc.add_argument("--effort", type=int, choices=range(1, 10), default=None, metavar="1-9")
-    enc.add_argument("--scale", type=int, choices=(1, 2, 3, 4), default=None)
-    enc.add_argument("--base", choices=BASE_CODECS.names(), default=None)
+    enc.add_argument(
+        "--quality",
+        type=_quality,
+        default=None,
+        help="auto: as good as plain AVIF at this quality (default 60); with --base: its quality",
+    )
+    enc.add_argument("--target-psnr", type=float, metavar="DB", help="smallest stream >= DB")
+    enc.add_argument("--target-ms-ssim", type=float, metavar="X", help="smallest stream >= X")
+    enc.add_argument(
+        "--target-size", type=_positive, metavar="BYTES", help="best quality in BYTES, never over"
+    )
+    enc.add_argument("--target-bpp", type=float, metavar="B", help="best quality in B bits/pixel")
+    enc.add_argument(
+        "--metric", choices=("psnr", "ms-ssim"), default=None, help="what targets optimise"
+    )
+    enc.add_argument(
+        "--effort",
+        type=int,
+        choices=range(1, 10),
+        default=None,
+        metavar="1-9",
+        help="search effort (default 4; 1 fastest)",
+    )
+    enc.add_argument(
+        "--scale", type=int, choices=(1, 2, 3, 4), default=None, help="downsampling factor"
+    )
+    enc.add_argument(
+        "--base",
+        choices=BASE_CODECS.names(),
+        default=None,
+        help="base codec; without a --target-* this is manual mode",
+    )
     enc.add_argument(
         "--upscaler",
         choices=[*UPSCALERS.names(), "auto"],
@@ -106,14 +129,24 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="encode: the decoder tool to record (default auto); decode: override the "
         "stream's (default: the stream's)",
     )
-    enc.add_argument("--speed", type=int, choices=range(0, 11), metavar="0-10")
-    enc.add_argument("--subsampling", choices=("4:2:0", "4:4:4"))
-    enc.add_argument("--tune", choices=("iq", "psnr", "ssim"))
+    enc.add_argument("--speed", type=int, choices=range(0, 11), metavar="0-10", help="AVIF speed")
+    enc.add_argument("--subsampling", choices=("4:2:0", "4:4:4"), help="AVIF/JPEG chroma")
+    enc.add_argument("--tune", choices=("iq", "psnr", "ssim"), help="libaom tune (AVIF)")
     enc.add_argument("--strip", action="store_true", default=None, help="drop ICC and EXIF")
     dec = p.add_argument_group("decode")
-    dec.add_argument("--lr-only", action="store_true", default=None)
+    dec.add_argument(
+        "--lr-only",
+        action="store_true",
+        default=None,
+        help="write the transmitted low-resolution images",
+    )
     dec.add_argument("--format", default=None, help="image type of the outputs (default png)")
-    dec.add_argument("--max-pixels", type=_positive, default=None)
+    dec.add_argument(
+        "--max-pixels",
+        type=_positive,
+        default=None,
+        help="skip streams whose header declares more pixels (default: Pillow's bomb limit)",
+    )
     p.set_defaults(func=run_command)
     return p
 
