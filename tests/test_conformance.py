@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 from conftest import REPO
+from PIL import Image
 
 import srcodec
 
@@ -21,6 +22,8 @@ def sha(img: object) -> str:
 
 def test_every_vector_file_is_listed() -> None:
     assert sorted(p.name for p in VECTORS.glob("*.srz")) == sorted(EXPECTED)
+    refs = sorted(p.name.removesuffix(".lr.png") for p in VECTORS.glob("*.lr.png"))
+    assert refs == sorted(n.removesuffix(".srz") for n in EXPECTED if "lr_tolerance" in EXPECTED[n])
 
 
 @pytest.mark.parametrize("name", sorted(n for n in EXPECTED if "error" not in EXPECTED[n]))
@@ -29,9 +32,20 @@ def test_valid_vector(name: str) -> None:
     expected = EXPECTED[name]
     info = srcodec.info(data)
     for key, value in expected.items():
-        if key not in ("lr_sha256", "decoded_sha256"):
+        if key not in ("lr_sha256", "decoded_sha256", "symbols_sha256", "lr_tolerance"):
             assert info[key] == value, key
-    assert sha(srcodec.decode(data, lr_only=True)) == expected["lr_sha256"]
+    lr = np.asarray(srcodec.decode(data, lr_only=True))
+    if "symbols_sha256" in expected:  # learned base, spec §6.1.1: symbols exact, pixels close
+        from srcodec import format as fmt
+        from srcodec.base.learned import decode_symbols
+
+        stream = fmt.read(data)
+        symbols = decode_symbols(stream.base_payload, stream.header.lr_size)[0]
+        assert sha(symbols.astype(np.int64)) == expected["symbols_sha256"]
+        ref = np.asarray(Image.open(VECTORS / name.replace(".srz", ".lr.png")))
+        assert np.abs(lr.astype(int) - ref).max() <= expected["lr_tolerance"]
+        return
+    assert sha(lr) == expected["lr_sha256"]
     if "decoded_sha256" in expected:
         assert sha(srcodec.decode(data)) == expected["decoded_sha256"]
 

@@ -53,14 +53,24 @@ def seeds() -> list[bytes]:
             w, h = (24, 16) if (i + j) % 2 else (13, 7)
             img = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
             quality = None if base == "png" else 40
-            out.append(
-                srcodec.encode(img, scale=scale, base=base, quality=quality, upscaler=entry.name)
-            )
+            try:
+                out.append(
+                    srcodec.encode(
+                        img, scale=scale, base=base, quality=quality, upscaler=entry.name
+                    )
+                )
+            except srcodec.UnsupportedError:  # a tool not trained for this base (restore)
+                continue
     rgba = Image.fromarray(rng.integers(0, 256, (9, 11, 4), dtype=np.uint8))
     rgba.info["icc_profile"] = b"icc" * 20
     out.append(srcodec.encode(rgba, scale=1, base="png"))
     gray = rng.integers(0, 256, (10, 10), dtype=np.uint8)
     out.append(srcodec.encode(gray, scale=3, base="jpeg", quality=30))
+    # learned base (spec §6.1.1): gray, an odd size off the 16 px grid, a high quality
+    # (escapes); the loop above already adds one learned seed per upscaler
+    out.append(
+        srcodec.encode(gray[:, :7], scale=1, base="learned", quality=100, upscaler="bicubic")
+    )
     return out
 
 

@@ -50,6 +50,12 @@ def exif_with_description() -> bytes:
     return exif.tobytes()
 
 
+def learned_symbols(payload: bytes, size: tuple[int, int]) -> np.ndarray:
+    from srcodec.base.learned import decode_symbols
+
+    return decode_symbols(payload, size)[0].astype(np.int64)
+
+
 def valid_vectors() -> dict[str, bytes]:
     v: dict[str, bytes] = {}
     v["png-gray-1x1-s1"] = encode(np.full((1, 1), 77, np.uint8), scale=1, base="png")
@@ -97,6 +103,11 @@ def valid_vectors() -> dict[str, bytes]:
         **{**h.__dict__, "upscaler": ids.UPSCALER_RESTORE, "model_hash": b"\x05\x06\x07\x08"}
     )
     v["avif444-rgb-32x24-s1-q40-restore-hash"] = fmt.write(stream)
+    # 1.2: the learned base (spec §6.1.1); symbols exact, pixels within lr_tolerance
+    v["learned-rgb-40x24-s1-q50"] = encode(synthetic(40, 24, seed=12), scale=1, base="learned")
+    v["learned-gray-21x13-s2-q30"] = encode(
+        synthetic(21, 13, 1, seed=13), scale=2, base="learned", quality=30
+    )
     return v
 
 
@@ -155,7 +166,7 @@ def bad_vectors(good: bytes) -> dict[str, tuple[bytes, str]]:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    for old in OUT.glob("*.srz"):
+    for old in [*OUT.glob("*.srz"), *OUT.glob("*.lr.png")]:
         old.unlink()
     expected: dict[str, dict] = {}
     good = valid_vectors()
@@ -184,8 +195,16 @@ def main() -> None:
                 "exif",
             )
         }
-        entry["lr_sha256"] = sha(lr)
-        if entry["upscaler"] == "bicubic":
+        if entry["base"] == "learned":
+            # only the symbols are bit-exact everywhere; pixels pass through float maths
+            h = fmt.read(data).header
+            symbols = learned_symbols(fmt.read(data).base_payload, h.lr_size)
+            entry["symbols_sha256"] = sha(symbols)
+            entry["lr_tolerance"] = 1
+            Image.fromarray(lr).save(OUT / f"{name}.lr.png")
+        else:
+            entry["lr_sha256"] = sha(lr)
+        if entry["upscaler"] == "bicubic" and entry["base"] != "learned":
             entry["decoded_sha256"] = sha(np.asarray(srcodec.decode(data)))
         expected[f"{name}.srz"] = entry
     for name, (data, error) in bad_vectors(good["png-rgb-7x5-s2"]).items():

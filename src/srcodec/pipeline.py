@@ -185,7 +185,12 @@ def encode(
     if len(names) > 1:
         from srcodec.metrics import psnr
 
-        scores = [psnr(src.pixels, reconstruct(coded, n, src.size)) for n in names]
+        scores = []
+        for n in names:
+            try:
+                scores.append(psnr(src.pixels, reconstruct(coded, n, src.size)))
+            except UnsupportedError:  # a tool not trained for this base (restore: learned)
+                scores.append(float("-inf"))
         name = names[scores.index(max(scores))]
     return assemble(src, coded, name, keep_metadata)
 

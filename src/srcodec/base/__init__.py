@@ -40,6 +40,12 @@ def _pillow(fmt: str) -> Callable[[], BaseCodec]:
     return load
 
 
+def _learned() -> BaseCodec:
+    from srcodec.base.learned import CODEC
+
+    return CODEC
+
+
 BASE_CODECS: Registry[BaseCodec] = Registry(
     "base codec",
     [
@@ -47,5 +53,12 @@ BASE_CODECS: Registry[BaseCodec] = Registry(
         Entry("jpeg", ids.BASE_JPEG, _pillow("jpeg"), summary="baseline JPEG 4:2:0 (Pillow)"),
         Entry("webp", ids.BASE_WEBP, _pillow("webp"), summary="lossy WebP (Pillow/libwebp)"),
         Entry("avif", ids.BASE_AVIF, _pillow("avif"), summary="AVIF speed 6 (Pillow/libavif)"),
+        Entry(
+            "learned",
+            ids.BASE_LEARNED,
+            _learned,
+            requires=("torch", "constriction"),
+            summary="srcodec's factorized-prior transform codec (torch + constriction)",
+        ),
     ],
 )

@@ -18,7 +18,7 @@ from srcodec.format.header import Header
 
 MAGIC = b"\x89SZ"
 VERSION_MAJOR = 1
-VERSION_MINOR = 1  # 1.1: upscaler id 3 (restore)
+VERSION_MINOR = 2  # 1.1: upscaler id 3 (restore); 1.2: base id 4 (learned)
 SIGNATURE = MAGIC + bytes([VERSION_MAJOR << 4 | VERSION_MINOR])
 DEFAULT_MAX_PIXELS = 178_956_970  # Pillow's decompression-bomb error threshold (2 x 89,478,485)
 MAX_ICC_BYTES = 16 << 20  # spec §8: an inflated ICC profile larger than this is refused

@@ -11,7 +11,8 @@ BASE_PNG = 0
 BASE_JPEG = 1
 BASE_WEBP = 2
 BASE_AVIF = 3
-# 4..127 reserved for the spec (4: learned base layer), 128..255 private use.
+BASE_LEARNED = 4  # spec §6.1.1: srcodec's factorized-prior transform codec
+# 5..127 reserved for the spec, 128..255 private use.
 
 # spec §6.2 upscalers
 UPSCALER_BICUBIC = 0

@@ -47,6 +47,10 @@ def row_key(image_sha: str, spec: CodecSpec, quality: int) -> str:
     model = _model_hash(spec)
     if model is not None:  # only learned upscalers: keys of other rows stay as they were
         ident["model"] = model
+    if spec.kind == "srcodec" and spec.params.get("base") == "learned":  # retrained base
+        from srcodec import weights
+
+        ident["base_model"] = weights.entry("learned-base")["sha256"][:16]
     blob = json.dumps(ident, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
 

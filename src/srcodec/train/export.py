@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from srcodec import weights
+from srcodec.train.families import FAMILIES
 from srcodec.train.loop import CHECKPOINT, LOG
 
 if TYPE_CHECKING:
@@ -54,6 +55,11 @@ def export(run: Path, name: str, tag: str) -> tuple[Path, dict[str, Any]]:
     ckpt = torch.load(run / CHECKPOINT, weights_only=True)
     state = json.loads(ckpt["state"])
     arrays = {k: v.detach().float().cpu().numpy() for k, v in ckpt["ema"].items()}
+    family = FAMILIES[state["family"]]()
+    if hasattr(family, "export_arrays"):  # e.g. the learned base's integer entropy tables
+        net = family.build()
+        net.load_state_dict(ckpt["ema"])
+        arrays.update(family.export_arrays(net.eval()))
     path = write_model(name, f"{name}-{tag}", arrays)
     lines = (run / LOG).read_text().splitlines() if (run / LOG).exists() else []
     last = json.loads(lines[-1]) if lines else {}

@@ -1,0 +1,216 @@
+"""Base codec `learned` (spec §6.1.1): our own factorized-prior transform codec.
+
+Payload (spec §6.1.1), all integers unsigned:
+  version   1 byte   0
+  model     4 bytes  first 4 bytes of the SHA-256 of the model file (HEAD's model slot
+                     belongs to the upscaler, so the base layer carries its own)
+  quality   1 byte   0-100: the rate position, quality / 100 * (levels - 1)
+  esc_len   LEB128 (1-4 bytes)  length of the escape bytes
+  escapes   esc_len bytes       zigzag LEB128 values of escaped latents (srcodec.entropy)
+  words     the rest            ANS words, little-endian uint32 (srcodec.entropy)
+
+The latents are M x ceil(H/16) x ceil(W/16) for an LR image W x H; the encoder pads the
+image by edge replication to a multiple of 16 and the decoder crops. Symbols come from the
+model's integer tables only, so they decode identically everywhere; the pixels come from
+the float synthesis transform (float32 on the CPU by default) and may differ by one grey
+level between float32 and float64 or across machines (tests/test_learned.py measures it).
+
+torch is imported inside functions: `import srcodec.base` never loads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from srcodec import entropy
+from srcodec.errors import BackendUnavailableError, CorruptError, UnsupportedError, UsageError
+from srcodec.format.chunks import decode_varint, encode_varint
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import torch
+
+MODEL = "learned-base"
+VERSION = 0
+STRIDE = 16
+
+
+@dataclass(frozen=True)
+class Model:
+    net: Any  # learned_arch.FactorizedCodec, eval mode, float32
+    tables: np.ndarray  # int32 (M, 2R + 2)
+    hash: bytes  # 4 bytes
+
+    @property
+    def levels(self) -> int:
+        return int(self.net.log_gain.shape[0])
+
+
+def _known() -> dict[bytes, str]:
+    """4-byte stream hash -> manifest name of every shipped learned-base model. A retrained
+    model is exported under MODEL; earlier ones stay decodable while their files are kept
+    under another manifest name with the same arch (e.g. "learned-base@1a2b3c4d")."""
+    from srcodec import weights
+
+    return {
+        bytes.fromhex(e["sha256"])[:4]: name
+        for name, e in weights.manifest().items()
+        if e.get("arch") == MODEL
+    }
+
+
+@cache
+def model(name: str = MODEL) -> Model:
+    """A shipped model by manifest name (sha256-checked, no pickle)."""
+    try:
+        import torch
+    except ImportError:
+        msg = "the learned base layer needs torch (pip install torch)"
+        raise BackendUnavailableError(msg) from None
+    from srcodec import weights
+    from srcodec.base.learned_arch import FactorizedCodec
+
+    arrays = weights.load(name)
+    params = weights.entry(name)["arch_params"]
+    net = FactorizedCodec(params["n"], params["m"], params["levels"])
+    state = {k: torch.from_numpy(v) for k, v in arrays.items() if k != "tables"}
+    net.load_state_dict(state)
+    tables = arrays["tables"].astype(np.int32)
+    entropy.check_tables(tables)
+    return Model(net.eval(), tables, weights.stream_hash(name))
+
+
+def model_for(model_hash: bytes) -> Model:
+    """The shipped model a stream names; UnsupportedError if this build has none."""
+    name = _known().get(model_hash)
+    if name is None:
+        msg = (
+            f"learned base model {model_hash.hex()} is not shipped with this build "
+            f"(it has {', '.join(h.hex() for h in _known()) or 'none'}); decode it with "
+            "the srcodec version that wrote it"
+        )
+        raise UnsupportedError(msg)
+    return model(name)
+
+
+def _padded(lr: np.ndarray) -> np.ndarray:
+    h, w = lr.shape[:2]
+    pad = ((0, -h % STRIDE), (0, -w % STRIDE), (0, 0))
+    rgb = np.repeat(lr, 3, axis=2) if lr.shape[2] == 1 else lr
+    return np.pad(rgb, pad, mode="edge")
+
+
+def position(quality: int, levels: int) -> float:
+    return quality / 100 * (levels - 1)
+
+
+def analyse(net: Any, lr: np.ndarray, quality: int) -> np.ndarray:
+    """uint8 H x W x C -> int64 latents (M, ceil(H/16), ceil(W/16))."""
+    import torch
+
+    x = torch.from_numpy(np.ascontiguousarray(_padded(lr).transpose(2, 0, 1))).float()[None]
+    with torch.no_grad():
+        pos = torch.tensor([position(quality, int(net.log_gain.shape[0]))])
+        y = net.g_a(x / 255.0) * net.gain(pos)
+    return torch.round(y)[0].to(torch.int64).numpy()
+
+
+def synthesize(
+    net: Any, symbols: np.ndarray, quality: int, size: tuple[int, int], dtype: torch.dtype | None
+) -> np.ndarray:
+    """int latents (M, h, w) -> uint8 H x W x 3 cropped to size (W, H)."""
+    import torch
+
+    dtype = dtype or torch.float32
+    if dtype != torch.float32:  # a copy: the cached float32 model is shared
+        import copy
+
+        net = copy.deepcopy(net).to(dtype)
+    y = torch.from_numpy(symbols).to(dtype)[None]
+    with torch.no_grad():
+        g = net.gain(torch.tensor([position(quality, int(net.log_gain.shape[0]))], dtype=dtype))
+        x = net.g_s(y / g)
+        out = (x[0, :, : size[1], : size[0]] * 255).round().clamp(0, 255)
+    return out.to(torch.uint8).permute(1, 2, 0).contiguous().numpy()
+
+
+def pack(model_hash: bytes, quality: int, words: bytes, escapes: bytes) -> bytes:
+    return (
+        bytes([VERSION])
+        + model_hash
+        + bytes([quality])
+        + encode_varint(len(escapes))
+        + (escapes + words)
+    )
+
+
+def unpack(payload: bytes) -> tuple[bytes, int, bytes, bytes]:
+    """payload -> (model hash, quality, words, escapes); spec §6.1.1."""
+    if len(payload) < 7:
+        msg = f"truncated: learned base payload is {len(payload)} bytes, under its 7-byte header"
+        raise CorruptError(msg)
+    if payload[0] != VERSION:
+        msg = f"learned base payload version {payload[0]}; this decoder knows {VERSION}"
+        raise UnsupportedError(msg)
+    model_hash, quality = bytes(payload[1:5]), payload[5]
+    if quality > 100:
+        msg = f"learned base quality {quality} outside 0-100"
+        raise CorruptError(msg)
+    esc_len, pos = decode_varint(payload, 6, max_bytes=4, what="learned escape length")
+    if esc_len > len(payload) - pos:
+        msg = f"truncated: learned escapes declare {esc_len} bytes, {len(payload) - pos} remain"
+        raise CorruptError(msg)
+    return model_hash, quality, bytes(payload[pos + esc_len :]), bytes(payload[pos : pos + esc_len])
+
+
+def decode_symbols(payload: bytes, size: tuple[int, int]) -> tuple[np.ndarray, int, Model]:
+    """payload -> (int64 latents (M, h, w), quality, model) for an LR image of size (W, H).
+    No float maths: the symbols are the same on every machine (spec §6.1.1)."""
+    model_hash, quality, words, escapes = unpack(payload)
+    m = model_for(model_hash)
+    h, w = -(-size[1] // STRIDE), -(-size[0] // STRIDE)
+    values = entropy.decode(words, escapes, m.tables, h * w)
+    return values.reshape(len(m.tables), h, w), quality, m
+
+
+@dataclass(frozen=True)
+class LearnedCodec:
+    name: str = "learned"
+    lossless: bool = False
+    default_quality: int | None = 50
+
+    def encode(
+        self, lr: np.ndarray, quality: int | None, options: Mapping[str, Any] | None = None
+    ) -> bytes:
+        if options:
+            msg = f"learned has no options (got {', '.join(options)})"
+            raise UsageError(msg)
+        quality = self.default_quality if quality is None else quality
+        if not 0 <= quality <= 100:
+            msg = f"learned quality must be 0-100, got {quality}"
+            raise UsageError(msg)
+        m = model()
+        symbols = analyse(m.net, lr, quality)
+        words, escapes = entropy.encode(symbols.reshape(len(symbols), -1), m.tables)
+        return pack(m.hash, quality, words, escapes)
+
+    def decode(
+        self,
+        payload: bytes,
+        size: tuple[int, int],
+        channels: int,
+        dtype: torch.dtype | None = None,
+    ) -> np.ndarray:
+        symbols, quality, m = decode_symbols(payload, size)
+        rgb = synthesize(m.net, symbols, quality, size, dtype)
+        if channels == 1:  # grey was coded as R = G = B; take the rounded mean
+            return ((rgb.astype(np.uint16).sum(2, keepdims=True) + 1) // 3).astype(np.uint8)
+        return rgb
+
+
+CODEC = LearnedCodec()

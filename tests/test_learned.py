@@ -1,0 +1,208 @@
+"""The learned base layer (spec §6.1.1): entropy coding, payload, bit-exactness, hostility."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import srcodec
+from srcodec import entropy
+from srcodec.base import BASE_CODECS, learned
+from srcodec.errors import CorruptError, FormatError, TruncatedError, UnsupportedError
+
+
+def _tables(channels: int, radius: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    s = np.arange(-radius, radius + 1)
+    pmf = [np.exp(-np.abs(s) / rng.uniform(0.3, 4)) for _ in range(channels)]
+    return entropy.quantize_pmf(np.array([np.append(p, 1e-4) for p in pmf]))
+
+
+def _image(w: int, h: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w]
+    img = np.stack([x * 4, y * 5, 128 + 90 * np.sin((x + y) / 4)], -1)
+    return np.clip(img + rng.normal(0, 6, (h, w, 3)), 0, 255).astype(np.uint8)
+
+
+def test_quantized_tables_are_positive_and_sum_to_total() -> None:
+    t = _tables(5, 7)
+    assert t.dtype == np.int32
+    assert t.shape == (5, 16)
+    assert (t >= 1).all()
+    assert (t.sum(1) == entropy.TOTAL).all()
+
+
+def test_entropy_round_trip_with_escapes() -> None:
+    t = _tables(4, 3)
+    rng = np.random.default_rng(1)
+    values = rng.integers(-3, 4, (4, 50))
+    values[0, :3] = [9, -200, entropy.MAX_ESCAPE]
+    words, escapes = entropy.encode(values, t)
+    assert len(escapes) > 0
+    assert np.array_equal(entropy.decode(words, escapes, t, 50), values)
+
+
+def test_entropy_clamps_beyond_max_escape() -> None:
+    t = _tables(1, 2)
+    words, escapes = entropy.encode(np.array([[10**6, -(10**6)]]), t)
+    out = entropy.decode(words, escapes, t, 2)
+    assert out.tolist() == [[entropy.MAX_ESCAPE, -entropy.MAX_ESCAPE]]
+
+
+@pytest.mark.parametrize(
+    ("words", "escapes", "match"),
+    [
+        (b"\x01\x02\x03", b"", "multiple of 4"),
+        (b"\x00\x00\x00\x00", b"", "zero word"),
+        (b"\xff" * 400, b"", "words left|does not decode|escape"),
+    ],
+)
+def test_entropy_refuses_bad_data(words: bytes, escapes: bytes, match: str) -> None:
+    with pytest.raises(CorruptError, match=match):
+        entropy.decode(words, escapes, _tables(2, 3), 10)
+
+
+def test_bad_tables_are_refused() -> None:
+    t = _tables(2, 3)
+    t[0, 0] += 1
+    with pytest.raises(ValueError, match="sum"):
+        entropy.encode(np.zeros((2, 4), np.int64), t)
+
+
+def test_registered_with_its_wire_id() -> None:
+    entry = BASE_CODECS.entry("learned")
+    assert entry.wire_id == 4
+    assert BASE_CODECS.by_wire_id(4).name == "learned"
+
+
+@pytest.mark.parametrize(("w", "h"), [(48, 32), (37, 21)])
+def test_stream_round_trip(w: int, h: int) -> None:
+    img = _image(w, h)
+    data = srcodec.encode(img, scale=1, base="learned", quality=70, upscaler="bicubic")
+    info = srcodec.info(data)
+    assert info["base"] == "learned"
+    assert info["quality"] == 70
+    out = np.asarray(srcodec.decode(data))
+    assert out.shape == img.shape
+    mse = np.mean((out.astype(float) - img) ** 2)
+    # an early model (minutes of training): a sanity bound only; raise it as training adds up
+    assert 10 * np.log10(255**2 / mse) > 12
+
+
+def test_gray_and_scale_2() -> None:
+    img = _image(30, 20)[..., 0]
+    data = srcodec.encode(img, scale=2, base="learned", quality=40, upscaler="bicubic")
+    assert np.asarray(srcodec.decode(data)).shape == (20, 30)
+
+
+def test_payload_records_the_model_hash() -> None:
+    payload = learned.CODEC.encode(_image(16, 16), 50)
+    assert payload[0] == learned.VERSION
+    assert payload[1:5] == learned.model().hash
+    assert payload[5] == 50
+
+
+def test_quality_raises_the_rate() -> None:
+    img = _image(64, 48)
+    sizes = [len(learned.CODEC.encode(img, q)) for q in (0, 50, 100)]
+    assert sizes[0] < sizes[1] < sizes[2]
+
+
+@pytest.fixture(scope="module")
+def stream() -> tuple[bytes, tuple[int, int]]:
+    img = _image(40, 24, seed=3)
+    return learned.CODEC.encode(img, 60), (40, 24)
+
+
+def test_symbols_identical_across_threads_and_dtypes(stream: tuple) -> None:
+    """The symbols come from integer tables only: no torch, no thread count, no dtype."""
+    payload, size = stream
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = learned.decode_symbols(payload, size)[0]
+        torch.set_num_threads(2)
+        two = learned.decode_symbols(payload, size)[0]
+    finally:
+        torch.set_num_threads(threads)
+    assert np.array_equal(one, two)
+
+
+def test_pixels_across_threads_and_dtypes(stream: tuple) -> None:
+    """Pixels: identical with 1 and 2 threads (measured); float64 synthesis may differ from
+    float32 by at most one level on a few pixels (rounding of x * 255 near .5)."""
+    payload, size = stream
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = learned.CODEC.decode(payload, size, 3)
+        torch.set_num_threads(2)
+        two = learned.CODEC.decode(payload, size, 3)
+    finally:
+        torch.set_num_threads(threads)
+    f64 = learned.CODEC.decode(payload, size, 3, dtype=torch.float64)
+    assert np.array_equal(one, two)
+    diff = np.abs(one.astype(int) - f64)
+    assert diff.max() <= 1
+    assert (diff > 0).mean() < 0.01
+
+
+def test_unknown_model_hash_is_unsupported(stream: tuple) -> None:
+    payload, size = stream
+    bad = payload[:1] + b"\xde\xad\xbe\xef" + payload[5:]
+    with pytest.raises(UnsupportedError, match="not shipped"):
+        learned.CODEC.decode(bad, size, 3)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "error"),
+    [
+        (lambda p: p[:4], CorruptError),
+        (lambda p: b"\x07" + p[1:], UnsupportedError),
+        (lambda p: p[:5] + b"\x65" + p[6:], CorruptError),
+        (lambda p: p[:6] + b"\x7f" + p[7:], CorruptError),
+        (lambda p: p[:-3], CorruptError),
+        (lambda p: p + b"\x01\x00\x00\x00", CorruptError),
+    ],
+)
+def test_hostile_payloads(stream: tuple, mutate: object, error: type) -> None:
+    payload, size = stream
+    with pytest.raises(error):
+        learned.CODEC.decode(mutate(payload), size, 3)
+
+
+def test_random_payloads_raise_only_format_errors(stream: tuple) -> None:
+    payload, size = stream
+    rng = np.random.default_rng(5)
+    for _ in range(40):
+        body = bytearray(payload)
+        for at in rng.integers(5, len(body), 3):
+            body[at] = int(rng.integers(256))
+        try:
+            out = learned.CODEC.decode(bytes(body), size, 3)
+        except (FormatError, TruncatedError):
+            continue
+        assert out.shape == (24, 40, 3)
+
+
+def test_training_family_step_and_tables() -> None:
+    """One training step of the learned-base family and its export tables (CPU, tiny)."""
+    from srcodec.train.families import TABLE_RADIUS, LearnedBaseFamily
+
+    torch.manual_seed(0)
+    family = LearnedBaseFamily(n=8, m=6, patch=32, batch=2)
+    net = family.build()
+
+    class Rec:
+        role, name = "train", "x"
+        hr = _image(40, 36)
+
+    loss = family.loss(net, [Rec()], np.random.default_rng(0))
+    loss.backward()
+    assert torch.isfinite(loss)
+    assert net.g_a[0].weight.grad is not None
+    tables = family.export_arrays(net)["tables"]
+    assert tables.shape == (6, 2 * TABLE_RADIUS + 2)
+    entropy.check_tables(tables)
