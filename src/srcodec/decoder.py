@@ -305,6 +305,8 @@ def memory_estimate(plan: _Plan, *, streamed: bool) -> int:
     lr_bytes = lr_w * lr_h * header.channels
     pil_px = 4 if header.channels == 3 else 1  # Pillow keeps RGB as 4 bytes per pixel
     need = RUNTIME_BYTES + lr_bytes + lr_w * lr_h * pil_px  # numpy + Pillow during decode
+    if header.base == ids.BASE_LEARNED:  # spec §6.1.1: a whole-image synthesis transform
+        need += TORCH_BYTES + lr_w * lr_h * LEARNED_BASE_BYTES_PER_PIXEL
     if plan.impl is None:
         return need
     if plan.impl.uses_torch:
@@ -324,6 +326,7 @@ def memory_estimate(plan: _Plan, *, streamed: bool) -> int:
 # buffers): Python + numpy + Pillow, torch with a model loaded, and per HR pixel of a band.
 RUNTIME_BYTES = 80 << 20
 TORCH_BYTES = 320 << 20
+LEARNED_BASE_BYTES_PER_PIXEL = 384  # g_s peak, measured 303 B per LR pixel (kodim23, float32)
 BAND_BYTES_PER_PIXEL = {"bicubic": 16, "raisr": 64, "cnn": 48, "restore": 48}
 
 
