@@ -343,7 +343,8 @@ def search(
         best = _search_size(s, configs, int(target.value))
     else:
         best = _search_score(s, configs)
-    if base is None and scale in (None, 1) and upscaler in (None, "auto", "bicubic"):
+    unpinned = base is None and not options and scale in (None, 1)
+    if unpinned and upscaler in (None, "auto", "bicubic"):
         best = _lossless(s, best)
     pinned_speed = options is not None and "speed" in options
     if s.effort.final_speed is not None and not pinned_speed and best[0].choice.base == "avif":
