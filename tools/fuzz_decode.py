@@ -34,6 +34,7 @@ from srcodec.format.chunks import encode_varint
 from srcodec.upscale import UPSCALERS, bands
 
 MAX_PIXELS = 1 << 20  # keep hostile headers from making each input slow
+STREAMED_ONE_IN = 4  # inputs that also take the banded, streamed-PNG path
 
 
 class Hang(Exception):
@@ -153,7 +154,8 @@ def exercise(data: bytes, out: Path) -> None:
     srcodec.decode(data, lr_only=True, max_pixels=MAX_PIXELS)
     img, report = srcodec.decode_with_report(data, device="cpu", max_pixels=MAX_PIXELS)
     image_io.save_image(img, out, text={"srcodec": report.provenance})
-    decoder.decode_to_file(data, out, device="cpu", max_pixels=MAX_PIXELS)
+    if zlib.crc32(data) % STREAMED_ONE_IN == 0:  # a fixed share, so a seed's run is reproducible
+        decoder.decode_to_file(data, out, device="cpu", max_pixels=MAX_PIXELS)
 
 
 def error_kind(exc: BaseException) -> str:
