@@ -325,9 +325,9 @@ def memory_estimate(plan: _Plan, *, streamed: bool) -> int:
 # Constants of the estimate, measured by tools/bench_memory.py (peak RSS minus the image
 # buffers): Python + numpy + Pillow, torch with a model loaded, and per HR pixel of a band.
 RUNTIME_BYTES = 80 << 20
-TORCH_BYTES = 320 << 20
+TORCH_BYTES = 200 << 20
 LEARNED_BASE_BYTES_PER_PIXEL = 384  # g_s peak, measured 303 B per LR pixel (kodim23, float32)
-BAND_BYTES_PER_PIXEL = {"bicubic": 16, "raisr": 64, "cnn": 48, "restore": 48}
+BAND_BYTES_PER_PIXEL = {"bicubic": 16, "raisr": 64, "cnn": 40, "restore": 24}
 
 
 def decode_lr(stream: fmt.Stream) -> np.ndarray:
