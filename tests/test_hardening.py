@@ -162,3 +162,9 @@ def test_every_cli_option_has_help() -> None:
 
     walk(build_parser(), "")
     assert missing == []
+
+
+def test_several_inputs_point_to_batch(tmp_path: Path, image: Path) -> None:
+    result = run("encode", "--strip", str(image), str(image), str(tmp_path / "a.srz"))
+    assert_one_line_error(result, 2, "srcodec batch SRC_DIR DST_DIR --encode")
+    assert_one_line_error(run("decode", "a.srz", "b.srz", "c.png"), 2, "got 3 paths")

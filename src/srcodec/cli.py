@@ -1,4 +1,4 @@
-"""The `srcodec` command: encode | decode | info | demo | rd.
+"""The `srcodec` command: encode | decode | info | enhance | compare | batch | rd | demo.
 
 Only this module prints and only it catches SrcodecError: one line on stderr,
 `srcodec: error: ...`, exit 1 for bad data or I/O, 2 for bad usage. Outputs are written
@@ -224,7 +224,15 @@ def main(argv: list[str] | None = None) -> int:
 
     warnings.showwarning = show
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command in ("encode", "decode") and not extra[0].startswith("-"):
+        _error(
+            f"{args.command} takes one INPUT and one OUTPUT, got {2 + len(extra)} paths; for "
+            f"many files use `srcodec batch SRC_DIR DST_DIR --{args.command}`"
+        )
+        return EXIT_USAGE
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.func(args) if hasattr(args, "func") else _COMMANDS[args.command](args)
     except UsageError as exc:
