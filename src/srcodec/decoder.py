@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
@@ -170,24 +170,10 @@ def _upscale_plan(stream: fmt.Stream, device: str, override: str | None) -> _Pla
     return _Plan(stream, impl, side, report)
 
 
-def decode(
-    data: bytes | str | os.PathLike | IO[bytes],
-    *,
-    device: str = "auto",
-    lr_only: bool = False,
-    upscaler: str | None = None,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
-    max_memory: int | None = None,
-) -> Image.Image:
-    """Decode an .srz stream to a PIL image (see `decode_with_report`)."""
-    return decode_with_report(
-        data,
-        device=device,
-        lr_only=lr_only,
-        upscaler=upscaler,
-        max_pixels=max_pixels,
-        max_memory=max_memory,
-    )[0]
+def decode(data: bytes | str | os.PathLike | IO[bytes], **options: Any) -> Image.Image:
+    """Decode an .srz stream to a PIL image; `options` are decode_with_report's keywords
+    (device, lr_only, upscaler, max_pixels, max_memory, progress)."""
+    return decode_with_report(data, **options)[0]
 
 
 def decode_with_report(
