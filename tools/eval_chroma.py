@@ -44,9 +44,7 @@ def main() -> None:
     from srcodec.upscale import SideInfo
 
     tool = Restore()
-    print(
-        "| layout | q | plain dB | chroma oracle | restore | Cb plain -> restore | Cr plain -> restore |"
-    )
+    print("| layout | q | plain dB | chroma oracle | restore | Cb plain -> restore | Cr ... |")
     print("|---|---|---|---|---|---|---|")
     for layout, opts in SETTINGS.items():
         for q in args.qualities:
