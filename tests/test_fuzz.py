@@ -26,3 +26,16 @@ def test_mutants_are_deterministic_per_seed() -> None:
     a = [fuzz_decode.mutate(pool[0], pool, random.Random(7)) for _ in range(3)]
     b = [fuzz_decode.mutate(pool[0], pool, random.Random(7)) for _ in range(3)]
     assert a == b
+
+
+def test_saved_crashers_raise_documented_errors(tmp_path) -> None:
+    """Inputs the long fuzz runs found crashing, kept so they stay fixed."""
+    import srcodec
+
+    crashers = sorted((REPO / "tests" / "fuzz_regressions").glob("*.srz"))
+    assert crashers
+    for path in crashers:
+        try:
+            fuzz_decode.exercise(path.read_bytes(), tmp_path / "out.png")
+        except srcodec.SrcodecError:
+            pass

@@ -152,8 +152,10 @@ def _jpeg_subsampled(payload: bytes) -> bool:
         if payload[i] != 0xFF:
             return True
         marker, length = payload[i + 1], int.from_bytes(payload[i + 2 : i + 4], "big")
-        if marker in (0xC0, 0xC1, 0xC2) and i + 10 + 3 * 3 <= len(payload):
+        if marker in (0xC0, 0xC1, 0xC2) and i + 10 <= len(payload):
             ncomp = payload[i + 9]
+            if i + 11 + 3 * ncomp > len(payload):  # a damaged SOF: say "subsampled"
+                return True
             factors = {payload[i + 11 + 3 * c] for c in range(ncomp)}
             return len(factors) > 1
         i += 2 + length
