@@ -207,3 +207,17 @@ def test_training_family_step_and_tables() -> None:
     tables = family.export_arrays(net)["tables"]
     assert tables.shape == (6, 2 * TABLE_RADIUS + 2)
     entropy.check_tables(tables)
+
+
+def test_payload_parsing_does_not_import_torch() -> None:
+    """Only the transforms need torch: the module, its payload reader and the entropy
+    decoder load without it (spec §6.1.1 symbols are pure integer work)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import srcodec.base.learned as m, srcodec.entropy; "
+        "m.unpack(bytes([0, 1, 2, 3, 4, 50, 0])); print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
