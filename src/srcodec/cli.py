@@ -321,7 +321,8 @@ def _check_extension(out: Path, writes: str) -> None:
     from PIL import Image
 
     suffix = out.suffix.lower()
-    if writes == "srz" and suffix in Image.registered_extensions():
+    # .srz itself is registered with Pillow once srcodec.pillow is imported
+    if writes == "srz" and suffix != ".srz" and suffix in Image.registered_extensions():
         msg = f"output {out} would hold an .srz stream under an image extension; name it .srz"
         raise UsageError(msg)
     if writes == "image" and suffix == ".srz":
