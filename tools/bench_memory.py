@@ -98,6 +98,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", nargs="+", default=["6000x4000", "13000x13000"])
     ap.add_argument("--cases", nargs="+", help="upscaler:scale, e.g. raisr:4 (default: all)")
+    ap.add_argument(
+        "--estimate-only", action="store_true", help="print the estimates, decode nothing"
+    )
     args = ap.parse_args()
     cases = [(c.split(":")[0], int(c.split(":")[1])) for c in args.cases] if args.cases else CASES
     mib = 1 << 20
@@ -106,22 +109,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             width, height = (int(v) for v in size.split("x"))
-            flat = Path(tmp, "flat.png")
-            subprocess.run(
-                [sys.executable, "-c", FLAT, str(width), str(height), str(flat)], check=True
-            )
-            rss, wall, _ = peak_rss(
-                [sys.executable, "-c", PILLOW_REFERENCE, str(flat), str(Path(tmp, "re.png"))]
-            )
             out_mib = width * height * 4 / mib
-            row = f"| {size} | Pillow open + save (reference) | {rss / mib:.0f} | - |"
-            print(f"{row} {out_mib:.0f} | {wall:.1f} |", flush=True)
+            if not args.estimate_only:
+                flat = Path(tmp, "flat.png")
+                subprocess.run(
+                    [sys.executable, "-c", FLAT, str(width), str(height), str(flat)], check=True
+                )
+                rss, wall, _ = peak_rss(
+                    [sys.executable, "-c", PILLOW_REFERENCE, str(flat), str(Path(tmp, "re.png"))]
+                )
+                row = f"| {size} | Pillow open + save (reference) | {rss / mib:.0f} | - |"
+                print(f"{row} {out_mib:.0f} | {wall:.1f} |", flush=True)
             for name, scale in cases:
                 data = crafted(width, height, name, scale)
                 stream = Path(tmp, "s.srz")
                 stream.write_bytes(data)
                 plan = _plan(data, device="cpu", lr_only=False, upscaler=None, max_pixels=2**31)
                 estimate = memory_estimate(plan, streamed=True)
+                if args.estimate_only:
+                    print(f"| {size} | {name} x{scale} | - | {estimate / mib:.0f} | - | - |")
+                    continue
                 cmd = [sys.executable, "-m", "srcodec", "decode", "-q", "--device", "cpu"]
                 cmd += ["--max-pixels", str(2**31), str(stream), str(Path(tmp, "o.png"))]
                 rss, wall, code = peak_rss(cmd)
