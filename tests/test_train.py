@@ -10,7 +10,7 @@ import torch
 from conftest import synthetic
 from PIL import Image
 
-from srcodec.train import data
+from srcodec.train import compact, data
 from srcodec.train.families import RestoreFamily
 from srcodec.train.loop import Settings, Trainer
 
@@ -46,7 +46,8 @@ def test_resume_is_exact(tmp_path: Path) -> None:
     records = _records(tmp_path, family)
     settings = Settings(lr=1e-3, warmup=2, val_minutes=1e9)
     straight = Trainer(family, tmp_path / "a", settings)
-    straight.train(records, hours=1, max_steps=6)
+    straight.train(records, hours=1, max_steps=3)  # checkpoints (and rounds) here ...
+    straight.train(records, hours=1, max_steps=3)  # ... and goes on in the same process
     first = Trainer(family, tmp_path / "b", settings)
     first.train(records, hours=1, max_steps=3)
     resumed = Trainer(family, tmp_path / "b", settings)  # a fresh process would do this
@@ -62,6 +63,50 @@ def test_resume_is_exact(tmp_path: Path) -> None:
     assert resumed.state["cpu_hours"] > 0
     ckpt = torch.load(tmp_path / "b" / "checkpoint.pt", weights_only=True)  # no pickle
     assert set(ckpt) == {"model", "ema", "opt", "state"}
+    assert all(v.dtype == torch.float16 for v in ckpt["ema"].values())
+
+
+def test_float32_checkpoints_still_load(tmp_path: Path) -> None:
+    family = _tiny()
+    old = Trainer(family, tmp_path / "run", Settings())
+    old.opt.zero_grad()
+    for p in old.net.parameters():
+        p.grad = torch.randn_like(p)
+    old.opt.step()
+    torch.save(
+        {
+            "model": old.net.state_dict(),
+            "ema": old.ema.state_dict(),
+            "opt": old.opt.state_dict(),
+            "state": __import__("json").dumps(old.state),
+        },
+        tmp_path / "run" / "checkpoint.pt",
+    )
+    new = Trainer(family, tmp_path / "run", Settings())
+    for key, value in old.net.state_dict().items():
+        assert torch.equal(value, new.net.state_dict()[key])
+
+
+def test_moments_pack_within_their_step() -> None:
+    g = torch.Generator().manual_seed(0)
+    first = torch.randn(1000, generator=g) * torch.exp2(torch.randint(-20, 0, (1000,), generator=g))
+    first[::97] = 0
+    back = compact.unpack_first(compact.pack_first(first))
+    assert torch.equal(back == 0, first == 0)
+    assert torch.equal(back.sign(), first.sign())
+    rel = (back - first).abs() / first.abs().clamp_min(1e-30)
+    assert float(rel[first != 0].max()) <= 2 ** (1 / 8) - 1 + 1e-6  # half a 1/4-octave step
+    second = first.square() + 1e-40  # 60 octaves: the tiny end is raised to the floor
+    packed = compact.pack_second(second)
+    assert packed["code"].dtype == torch.uint8
+    assert int(packed["code"].min()) >= 1
+    back = compact.unpack_second(packed)
+    assert bool((back > 0).all())
+    top = second > second.max() * 2**-30
+    rel = (back - second).abs() / second
+    assert float(rel[top].max()) <= 2 ** (1 / 16) - 1 + 1e-6
+    floor = back.min()
+    assert bool((back[second < floor] == floor).all())  # raised to the floor, never to 0
 
 
 def test_resume_refuses_another_arch(tmp_path: Path) -> None:

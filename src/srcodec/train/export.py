@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from srcodec import weights
+from srcodec.train import compact
 from srcodec.train.families import FAMILIES
 from srcodec.train.loop import CHECKPOINT, LOG
 
@@ -54,11 +55,12 @@ def export(run: Path, name: str, tag: str) -> tuple[Path, dict[str, Any]]:
     registers it under `name` (replacing the previous file of that name)."""
     ckpt = torch.load(run / CHECKPOINT, weights_only=True)
     state = json.loads(ckpt["state"])
-    arrays = {k: v.detach().float().cpu().numpy() for k, v in ckpt["ema"].items()}
+    ema = compact.unpack_weights(ckpt["ema"])
+    arrays = {k: v.detach().float().cpu().numpy() for k, v in ema.items()}
     family = FAMILIES[state["family"]]()
     if hasattr(family, "export_arrays"):  # e.g. the learned base's integer entropy tables
         net = family.build()
-        net.load_state_dict(ckpt["ema"])
+        net.load_state_dict(ema)
         arrays.update(family.export_arrays(net.eval()))
     path = write_model(name, f"{name}-{tag}", arrays)
     lines = (run / LOG).read_text().splitlines() if (run / LOG).exists() else []

@@ -1,7 +1,8 @@
 """One resumable training loop for every model family.
 
 A run directory holds `checkpoint.pt` (model, EMA weights, optimiser, step, cumulative hours
-and the numpy generator state that fixes the data order) and `log.jsonl` (one line per
+and the numpy generator state that fixes the data order; 6 bytes per parameter, see
+srcodec.train.compact) and `log.jsonl` (one line per
 validation: cumulative CPU-hours vs validation dB). Resuming from it continues exactly where
 the last run stopped, on any machine; both files are small and committed under training/.
 
@@ -22,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import torch
+
+from srcodec.train import compact
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -91,9 +94,7 @@ class Trainer:
             if state["arch"] != family.arch:
                 msg = f"{ckpt} is arch {state['arch']}, asked for {family.arch}"
                 raise SystemExit(msg)
-            self.net.load_state_dict(saved["model"])
-            self.ema.load_state_dict(saved["ema"])
-            self.opt.load_state_dict(saved["opt"])
+            self._load(saved)
             self.state = state
         self.rng = np.random.default_rng()
         self.rng.bit_generator.state = self.state["rng"]
@@ -101,17 +102,23 @@ class Trainer:
     def log(self, text: str) -> None:
         print(f"{time.strftime('%H:%M:%S')} {text}", flush=True)
 
+    def _load(self, saved: dict[str, Any]) -> None:
+        self.net.load_state_dict(compact.unpack_weights(saved["model"]))
+        self.ema.load_state_dict(compact.unpack_weights(saved["ema"]))
+        self.opt.load_state_dict(compact.unpack_optimizer(saved["opt"]))
+
     def checkpoint(self) -> None:
+        """Write the compact checkpoint and continue from exactly what it holds, so that a
+        resumed run matches one that went on (srcodec.train.compact)."""
         self.state["rng"] = self.rng.bit_generator.state
-        _save(
-            {
-                "model": self.net.state_dict(),
-                "ema": self.ema.state_dict(),
-                "opt": self.opt.state_dict(),
-                "state": json.dumps(self.state),
-            },
-            self.run / CHECKPOINT,
-        )
+        saved = {
+            "model": compact.pack_weights(self.net.state_dict()),
+            "ema": compact.pack_weights(self.ema.state_dict()),
+            "opt": compact.pack_optimizer(self.opt.state_dict()),
+            "state": json.dumps(self.state),
+        }
+        _save(saved, self.run / CHECKPOINT)
+        self._load(saved)
 
     def _threads(self) -> None:
         f = self.run / "threads"
