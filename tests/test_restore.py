@@ -61,3 +61,23 @@ def test_gray_runs_as_equal_planes() -> None:
     gray = synthetic(40, 32, channels=1)[..., 0]
     data = srcodec.encode(gray, scale=1, base="avif", quality=30, upscaler="restore")
     assert srcodec.decode(data).mode == "L"
+
+
+def test_scale2_is_the_net_on_the_bicubic_upscale(
+    net: torch.nn.Module, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from srcodec.upscale import SideInfo
+    from srcodec.upscale.classic import resize_bicubic
+
+    monkeypatch.setattr(rs.Restore, "scales", lambda self: (1, 2))
+    monkeypatch.setattr(rs, "_model", lambda name, device: net)
+    lr = synthetic(37, 23)
+    side = SideInfo(scale=2, base="avif", quality=30, subsampled=False)
+    out = rs.Restore().upscale(lr, side, "cpu")
+    cond = rs.condition("avif", 30, False)
+    assert np.array_equal(out, rs.run(net, resize_bicubic(lr, 2), cond))
+    assert out.shape == (46, 74, 3)
+    with torch.no_grad():
+        net.tail.weight.zero_()
+        net.tail.bias.zero_()
+    assert np.array_equal(rs.Restore().upscale(lr, side, "cpu"), resize_bicubic(lr, 2))

@@ -32,11 +32,18 @@ def _tiny() -> RestoreFamily:
 
 def _records(tmp_path: Path, family: RestoreFamily) -> list[data.Record]:
     folder = tmp_path / "train"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for i in range(3):
         Image.fromarray(synthetic(64, 48, seed=i)).save(folder / f"img{i}.png")
     return data.build(
-        folder, tmp_path / "cache", 1, family.plan, family.val_variants, 1, 0, lambda _: None
+        folder,
+        tmp_path / "cache",
+        family.scale,
+        family.plan,
+        family.val_variants,
+        1,
+        0,
+        lambda _: None,
     )
 
 
@@ -133,3 +140,25 @@ def test_crops_stay_on_the_block_grid(tmp_path: Path) -> None:
         assert lr.shape == hr.shape == (16, 16, 3)
         assert coded.variant.base == "avif"
         assert not coded.subsampled  # 4:4:4 read back from the payload
+
+
+def test_restore_x2_warm_starts_from_x1(tmp_path: Path) -> None:
+    torch.set_num_threads(1)
+    x1 = _tiny()
+    records = _records(tmp_path / "x1", x1)
+    Trainer(x1, tmp_path / "x1-run", Settings(val_minutes=1e9)).train(records, 1, max_steps=2)
+    x2 = _tiny()
+    x2.scale, x2.name = 2, "restore-x2"
+    x2.plan = [("avif", (10, 40), 1, {})]
+    records2 = _records(tmp_path / "x2", x2)
+    assert records2[0].coded[0].pixels.shape[0] == 24  # LR of the 48 px high image
+    trainer = Trainer(x2, tmp_path / "x2-run", Settings(val_minutes=1e9))
+    trainer.warm_start(tmp_path / "x1-run")
+    start = {k: v.clone() for k, v in trainer.net.state_dict().items()}
+    x1_ema = Trainer(x1, tmp_path / "x1-run", Settings()).ema.state_dict()
+    for key, value in start.items():
+        assert torch.equal(value, x1_ema[key]), key
+    trainer.train(records2, 1, max_steps=2)
+    assert trainer.state["warm_start"]["step"] == 2
+    log = (tmp_path / "x2-run" / "log.jsonl").read_text().splitlines()
+    assert "avif40" in log[0]  # validated against bicubic on the held-out LR

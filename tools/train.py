@@ -2,6 +2,7 @@
 
     python tools/train.py restore --run training/restore-x1 --hours 2 --threads 2
     python tools/train.py restore --run training/restore-x1 --validate   # score only
+    python tools/train.py restore-x2 --run training/restore-x2 --init training/restore-x1
 
 Data: ../shared/datasets/train only (evaluation sets are refused); coded variants are
 cached under runs/cache/<family>-x<scale> (rebuilt identically on a fresh machine).
@@ -30,10 +31,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--val", type=int, default=5, help="held-out training images")
     p.add_argument("--val-minutes", type=float, default=10.0)
     p.add_argument("--validate", action="store_true", help="validate the checkpoint, no training")
+    p.add_argument(
+        "--init", type=Path, help="a new run starts from this run's EMA weights (same arch)"
+    )
     args = p.parse_args(argv)
     family = FAMILIES[args.family]()
     settings = Settings(lr=args.lr, threads=args.threads, val_minutes=args.val_minutes)
     trainer = Trainer(family, args.run, settings)
+    if args.init:
+        trainer.warm_start(args.init)
     cache = args.cache or Path("runs/cache") / f"{family.name}-x{family.scale}"
     records = data.build(
         args.data,

@@ -19,9 +19,11 @@ PSNR_TUNE = {"subsampling": "4:4:4", "tune": "psnr"}
 
 @dataclass
 class RestoreFamily:
-    """`restore` (scale 1): luma+chroma artefact removal, MSE on the residual over the
-    plain decode. Crops are aligned to the 8 px block grid; the loss skips a `margin` so
-    zero padding at crop borders is not learned as image content."""
+    """`restore`: luma+chroma artefact removal, MSE on the residual over the plain decode
+    (scale 1) or over Pillow's bicubic upscale of the decoded LR (scale 2: the same network
+    on the bicubic image, srcodec.upscale.restore). Crops are aligned to the 8 px block
+    grid of the LR; the loss skips a `margin` so zero padding at crop borders is not
+    learned as image content."""
 
     channels: int = 32
     layers: int = 8
@@ -61,8 +63,8 @@ class RestoreFamily:
         from srcodec.train.data import crops
         from srcodec.upscale.restore import condition
 
-        picked = crops(records, rng, self.batch, self.patch, 1, align=8)
-        x = _nchw([c[0] for c in picked])
+        picked = crops(records, rng, self.batch, self.patch // self.scale, self.scale, align=8)
+        x = _nchw([_base_of(c[0], self.scale) for c in picked])
         y = _nchw([c[1] for c in picked])
         cond = torch.from_numpy(
             np.stack(
@@ -82,14 +84,42 @@ class RestoreFamily:
             if rec.role != "val":
                 continue
             hr = np.asarray(rec.hr)
+            h, w = hr.shape[:2]
             for coded in rec.coded:
                 v = coded.variant
-                lr = np.asarray(coded.pixels)
-                out = run(net, lr, condition(v.base, v.quality, coded.subsampled))
-                gain = metrics.psnr(out, hr) - metrics.psnr(lr, hr)
+                plain = _base_of(np.asarray(coded.pixels), self.scale)
+                out = run(net, plain, condition(v.base, v.quality, coded.subsampled))
+                gain = metrics.psnr(out[:h, :w], hr) - metrics.psnr(plain[:h, :w], hr)
                 gains.setdefault(v.tag, []).append(gain)
         per = {k: round(float(np.mean(g)), 4) for k, g in gains.items()}
         return {"score": float(np.mean(list(per.values()))), "per_variant": per}
+
+
+def _base_of(lr: np.ndarray, scale: int) -> np.ndarray:
+    """What the restore net refines: the decoded image, or at scale > 1 its bicubic upscale."""
+    from srcodec.upscale.classic import resize_bicubic
+
+    return np.asarray(lr) if scale == 1 else resize_bicubic(np.ascontiguousarray(lr), scale)
+
+
+def restore_x2() -> RestoreFamily:
+    """`restore-x2`: the restore network at scale 2, on LR coded mostly at the low
+    qualities where the encoder picks scale 2 (AVIF 4:4:4 tune=psnr first, as the auto
+    encoder codes it), plus Pillow's default AVIF, JPEG, WebP and the clean LR."""
+    return RestoreFamily(
+        name="restore-x2",
+        scale=2,
+        plan=[
+            ("avif", (5, 75), 4, PSNR_TUNE),
+            ("avif", (5, 75), 2, {}),
+            ("jpeg", (10, 90), 1, {}),
+            ("webp", (5, 90), 1, {}),
+        ],
+        val_variants=(
+            [Variant("avif", q, tuple(sorted(PSNR_TUNE.items()))) for q in (20, 40, 60)]
+            + [Variant("avif", 30), Variant("jpeg", 40)]
+        ),
+    )
 
 
 def _nchw(arrays: list[np.ndarray]) -> torch.Tensor:
@@ -227,4 +257,4 @@ def _jpeg_curve(hr: np.ndarray, qualities: tuple[int, ...]) -> tuple[list[float]
     return rates, psnrs
 
 
-FAMILIES = {"restore": RestoreFamily, "learned-base": LearnedBaseFamily}
+FAMILIES = {"restore": RestoreFamily, "restore-x2": restore_x2, "learned-base": LearnedBaseFamily}

@@ -99,6 +99,22 @@ class Trainer:
         self.rng = np.random.default_rng()
         self.rng.bit_generator.state = self.state["rng"]
 
+    def warm_start(self, other: Path) -> None:
+        """Start a new run from another run's EMA weights (same arch), e.g. restore-x2 from
+        restore-x1; the optimiser starts fresh. Ignored once this run has steps."""
+        if self.state["step"]:
+            return
+        saved = torch.load(other / CHECKPOINT, weights_only=True)
+        state = json.loads(saved["state"])
+        if state["arch"] != self.family.arch:
+            msg = f"{other} is arch {state['arch']}, this run is {self.family.arch}"
+            raise SystemExit(msg)
+        weights = compact.unpack_weights(saved["ema"])
+        self.net.load_state_dict(weights)
+        self.ema.load_state_dict(weights)
+        self.state["warm_start"] = {"run": str(other), "step": state["step"]}
+        self.log(f"warm start from {other} (step {state['step']})")
+
     def log(self, text: str) -> None:
         print(f"{time.strftime('%H:%M:%S')} {text}", flush=True)
 

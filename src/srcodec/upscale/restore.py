@@ -1,10 +1,11 @@
-"""`restore`: a luma+chroma restoration CNN for full-resolution (scale 1) streams.
+"""`restore`: a luma+chroma restoration CNN for full-resolution (scale 1) streams, and at
+scale 2 the same network applied to Pillow's bicubic upscale of the decoded LR image.
 
-It removes coding artefacts from the decoded image; all three planes go in together, so
-chroma is restored with luma's help (AVIF 4:2:0 chroma is upsampled by the base decoder, and
-the net sees the sharp luma edges next to it). To stay cheap on a CPU it works at half
-resolution after a 2x2 pixel-unshuffle (4x fewer positions per layer than a full-resolution
-net of the same width):
+It removes coding artefacts from the decoded image (at scale 2 also the upscale's blur); all
+three planes go in together, so chroma is restored with luma's help (AVIF 4:2:0 chroma is
+upsampled by the base decoder, and the net sees the sharp luma edges next to it). To stay
+cheap on a CPU it works at half resolution after a 2x2 pixel-unshuffle (4x fewer positions
+per layer than a full-resolution net of the same width):
 
     x = unshuffle2(rgb/255) (12 planes) + cond (one-hot base, quality/100, chroma subsampled)
     r = conv3x3(18->C) ReLU, (L-2) x [conv3x3(C->C) ReLU], conv3x3(C->12), shuffle2
@@ -12,8 +13,9 @@ net of the same width):
 
 The conditioning says how the payload was made: png/jpeg/webp/avif, the quality, and
 whether its chroma was subsampled (read from the payload itself, `chroma_subsampled`).
-Training: `python tools/train.py restore` (srcodec.train); weights ship as
-models/restore-x1-*.npz and describe themselves (channels, layers read off the shapes).
+Training: `python tools/train.py restore` and `restore-x2` (srcodec.train); weights ship as
+models/restore-x1-*.npz and restore-x2-*.npz and describe themselves (channels, layers read
+off the shapes).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 
 from srcodec import weights
 from srcodec.errors import UnsupportedError
+from srcodec.upscale.classic import resize_bicubic
 from srcodec.upscale.tiling import tiles
 
 if TYPE_CHECKING:
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
 BASES = ("png", "jpeg", "webp", "avif")  # order of the one-hot conditioning planes
 COND_PLANES = len(BASES) + 2  # + quality/100 + chroma-subsampled flag
 SHUFFLE = 2
-MODEL_NAMES = {1: "restore-x1"}  # scale -> manifest name
+MODEL_NAMES = {1: "restore-x1", 2: "restore-x2"}  # scale -> manifest name
 TILE = 512  # tile side in pixels (even) for inference; bounds memory for any image size
 OVERLAP = 24  # context pixels per side (even); > the receptive radius 2 * (L + 1)
 
@@ -146,7 +149,7 @@ class Restore:
     name = "restore"
     synthesizes = True
     uses_torch = True
-    halo = OVERLAP
+    halo = OVERLAP  # LR rows: >= the net's reach at x1, and at x2 half of it + bicubic's 2
 
     def scales(self) -> tuple[int, ...]:
         return tuple(s for s, n in MODEL_NAMES.items() if n in weights.manifest())
@@ -156,14 +159,15 @@ class Restore:
         return None if name is None else weights.stream_hash(name)
 
     def upscale(self, lr: np.ndarray, side: SideInfo, device: str) -> np.ndarray:
-        name = MODEL_NAMES.get(side.scale)
-        if name is None:
-            msg = f"restore works at scale 1 only, not {side.scale}; decode with bicubic"
+        if side.scale not in self.scales():
+            have = ", ".join(map(str, self.scales()))
+            msg = f"restore works at scale {have}, not {side.scale}; decode with bicubic"
             raise UnsupportedError(msg)
         cond = condition(side.base, side.quality, side.subsampled)
         gray = lr.shape[2] == 1
         rgb = np.repeat(lr, 3, axis=2) if gray else lr
-        out = run(_model(name, device), rgb, cond, device)
+        net = _model(MODEL_NAMES[side.scale], device)
+        out = run(net, resize_bicubic(rgb, side.scale), cond, device)
         if gray:
             out = np.floor(out.astype(np.float32).mean(axis=2, keepdims=True) + 0.5)
             out = out.astype(np.uint8)
