@@ -150,6 +150,61 @@ def test_pixels_across_threads_and_dtypes(stream: tuple) -> None:
         assert (diff > 0).mean() < 0.01
 
 
+def test_synthesis_receptive_field() -> None:
+    """learned.HALO covers g_s: latent row j changes only the output rows of latent rows
+    j - 2 .. j + 1 (row k reads latents k - 1 .. k + 2), as the strip comment derives."""
+    net = learned.model().net
+    torch.manual_seed(0)
+    y = torch.randn(1, net.g_s[0].in_channels, 12, 3)
+    with torch.no_grad():
+        base = net.g_s(y)
+        for j in (0, 5, 11):
+            z = y.clone()
+            z[:, :, j] += 3
+            rows = (net.g_s(z) - base).abs().amax((0, 1, 3)).nonzero().flatten() // 16
+            assert (rows.min().item(), rows.max().item()) == (max(j - 2, 0), min(j + 1, 11))
+    assert learned.HALO >= 2
+
+
+def test_strips_cover_the_latents_once() -> None:
+    for h, w in [(1, 1), (7, 3), (128, 128), (129, 128), (300, 50), (40, 70000)]:
+        parts = list(learned.strips(h, w))
+        cores = [r for _, _, c0, c1 in parts for r in range(c0, c1)]
+        assert cores == list(range(h))
+        for r0, r1, c0, c1 in parts:
+            assert r0 == max(c0 - learned.HALO, 0)
+            assert r1 == min(c1 + learned.HALO, h)
+            assert (r1 - r0) * w * 256 <= learned.STRIP_PIXELS or c1 - c0 == 1
+        if h * w * 256 <= learned.STRIP_PIXELS:
+            assert parts == [(0, h, 0, h)]  # small images: one pass, no context
+    assert learned.strip_pixels((1024, 1024)) == 1024 * 1024  # one pass
+    assert learned.strip_pixels((4096, 4096)) <= learned.STRIP_PIXELS
+
+
+def test_striped_synthesis_matches_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forced into strips of one latent row (7 of them), the synthesis stays within one grey
+    level of the whole-image pass; float64 too, and grey output through the codec."""
+    img = _image(45, 107, seed=4)
+    m = learned.model()
+    symbols = learned.analyse(m.net, img, 60)
+    assert symbols.shape[1:] == (7, 3)
+    payload = learned.CODEC.encode(img, 60)
+    whole = {
+        dt: learned.synthesize(m.net, symbols, 60, (45, 107), dt) for dt in (None, torch.float64)
+    }
+    grey = learned.CODEC.decode(payload, (45, 107), 1)
+    monkeypatch.setattr(learned, "STRIP_PIXELS", 1)
+    assert len(list(learned.strips(7, 3))) == 7
+    for dt, one in whole.items():
+        striped = learned.synthesize(m.net, symbols, 60, (45, 107), dt)
+        assert striped.shape == one.shape == (107, 45, 3)
+        assert striped.dtype == np.uint8
+        assert np.abs(striped.astype(int) - one).max() <= 1
+    striped_grey = learned.CODEC.decode(payload, (45, 107), 1)
+    assert striped_grey.shape == grey.shape == (107, 45, 1)
+    assert np.abs(striped_grey.astype(int) - grey).max() <= 1
+
+
 def test_unknown_model_hash_is_unsupported(stream: tuple) -> None:
     payload, size = stream
     bad = payload[:1] + b"\xde\xad\xbe\xef" + payload[5:]

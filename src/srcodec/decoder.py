@@ -291,8 +291,11 @@ def memory_estimate(plan: _Plan, *, streamed: bool) -> int:
     lr_bytes = lr_w * lr_h * header.channels
     pil_px = 4 if header.channels == 3 else 1  # Pillow keeps RGB as 4 bytes per pixel
     need = RUNTIME_BYTES + lr_bytes + lr_w * lr_h * pil_px  # numpy + Pillow during decode
-    if header.base == ids.BASE_LEARNED:  # spec §6.1.1: a whole-image synthesis transform
+    if header.base == ids.BASE_LEARNED:  # spec §6.1.1: synthesis in strips of latent rows
+        from srcodec.base.learned import strip_pixels
+
         need += TORCH_BYTES + lr_w * lr_h * LEARNED_BASE_BYTES_PER_PIXEL
+        need += strip_pixels(header.lr_size) * LEARNED_STRIP_BYTES_PER_PIXEL
     if plan.impl is None:
         return need
     if plan.impl.uses_torch:
@@ -312,7 +315,11 @@ def memory_estimate(plan: _Plan, *, streamed: bool) -> int:
 # buffers): Python + numpy + Pillow, torch with a model loaded, and per HR pixel of a band.
 RUNTIME_BYTES = 80 << 20
 TORCH_BYTES = 200 << 20
-LEARNED_BASE_BYTES_PER_PIXEL = 384  # g_s peak, measured 303 B per LR pixel (kodim23, float32)
+# learned base: per LR pixel, the int64 symbols (3 B), the RGB synthesis output (3 B) and the
+# grey conversion (2 B); per output pixel of the largest synthesis strip, context included,
+# the g_s working set (float32 peak: 211-277 B on 1-16 Mpixel passes, 303 B on kodim23)
+LEARNED_BASE_BYTES_PER_PIXEL = 8
+LEARNED_STRIP_BYTES_PER_PIXEL = 384
 BAND_BYTES_PER_PIXEL = {"bicubic": 16, "raisr": 64, "cnn": 40, "restore": 24}
 
 

@@ -15,6 +15,12 @@ model's integer tables only, so they decode identically everywhere; the pixels c
 the float synthesis transform (float32 on the CPU by default) and may differ by one grey
 level between float32 and float64 or across machines (tests/test_learned.py measures it).
 
+The synthesis runs on full-width strips of latent rows, each with HALO rows of context above
+and below, so its working set is one strip's (about STRIP_PIXELS output pixels) whatever the
+image size; an image that fits in one strip is synthesized whole, bit-identical to before
+strips existed, and a striped one stays within one grey level of that (float summation order
+only; float64 and float32 behave as before).
+
 torch is imported inside functions: `import srcodec.base` never loads it.
 """
 
@@ -29,15 +35,30 @@ import numpy as np
 from srcodec import entropy
 from srcodec.errors import BackendUnavailableError, CorruptError, UnsupportedError, UsageError
 from srcodec.format.chunks import decode_varint, encode_varint
+from srcodec.upscale.bands import BAND_PIXELS
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
     import torch
 
 MODEL = "learned-base"
 VERSION = 0
 STRIDE = 16
+
+# Latent rows of context above and below a synthesis strip. g_s is four transposed convs
+# (5x5, stride 2, padding 2), each making output row o from input rows floor(o/2) - 1 ..
+# floor(o/2) + 1 (o even) or floor(o/2) .. floor(o/2) + 1 (o odd), with inverse GDN (1x1,
+# pointwise) between them. Composed, latent row k's 16 output rows 16k .. 16k + 15 read
+# latent rows k - 1 .. k + 2 only (test_synthesis_receptive_field checks it). A halo of 2
+# both ways covers that, so a strip's own rows see exactly the latents the whole image gives
+# them; only float summation order can differ.
+HALO = 2
+# Output pixels per strip, context rows included: bounds the synthesis working set (about
+# 230 bytes per output pixel in float32, ~250 MB) whatever the image size. A quarter of the
+# upscalers' BAND_PIXELS: the halo rows cost little next to that, and a 4096-wide image
+# still gets 16-latent-row cores (4 halo rows each).
+STRIP_PIXELS = BAND_PIXELS // 4
 
 
 @dataclass(frozen=True)
@@ -120,10 +141,36 @@ def analyse(net: Any, lr: np.ndarray, quality: int) -> np.ndarray:
     return torch.round(y)[0].to(torch.int64).numpy()
 
 
+def strip_rows(latent_height: int, latent_width: int) -> int:
+    """Latent rows per strip core. A strip's output, HALO rows both sides included, is at
+    most STRIP_PIXELS, and its core at least 1 row however wide the image; an image whose
+    whole output fits that bound is one strip (no context needed); cores are near-equal."""
+    rows = max(1, STRIP_PIXELS // (STRIDE * STRIDE * max(1, latent_width)) - 2 * HALO)
+    if latent_height <= rows + 2 * HALO:
+        return max(1, latent_height)
+    return -(-latent_height // -(-latent_height // rows))
+
+
+def strips(latent_height: int, latent_width: int) -> Iterator[tuple[int, int, int, int]]:
+    """Yields (read_y0, read_y1, core_y0, core_y1) in latent rows, covering latent_height
+    once; a single strip (0, h, 0, h), the whole image, when strip_rows allows it."""
+    rows = strip_rows(latent_height, latent_width)
+    for y0 in range(0, latent_height, rows):
+        y1 = min(y0 + rows, latent_height)
+        yield max(y0 - HALO, 0), min(y1 + HALO, latent_height), y0, y1
+
+
+def strip_pixels(size: tuple[int, int]) -> int:
+    """Output pixels of the largest strip, context included, for an LR image of size (W, H):
+    what the synthesis working set is proportional to (decoder.memory_estimate)."""
+    h, w = -(-size[1] // STRIDE), -(-size[0] // STRIDE)
+    return min(h, strip_rows(h, w) + 2 * HALO) * w * STRIDE * STRIDE
+
+
 def synthesize(
     net: Any, symbols: np.ndarray, quality: int, size: tuple[int, int], dtype: torch.dtype | None
 ) -> np.ndarray:
-    """int latents (M, h, w) -> uint8 H x W x 3 cropped to size (W, H)."""
+    """int latents (M, h, w) -> uint8 H x W x 3 cropped to size (W, H), strip by strip."""
     import torch
 
     dtype = dtype or torch.float32
@@ -131,12 +178,20 @@ def synthesize(
         import copy
 
         net = copy.deepcopy(net).to(dtype)
-    y = torch.from_numpy(symbols).to(dtype)[None]
+    width, height = size
+    out = np.empty((height, width, 3), np.uint8)
     with torch.no_grad():
         g = net.gain(torch.tensor([position(quality, int(net.log_gain.shape[0]))], dtype=dtype))
-        x = net.g_s(y / g)
-        out = (x[0, :, : size[1], : size[0]] * 255).round().clamp(0, 255)
-    return out.to(torch.uint8).permute(1, 2, 0).contiguous().numpy()
+        for r0, r1, c0, c1 in strips(symbols.shape[1], symbols.shape[2]):
+            y = torch.from_numpy(symbols[:, r0:r1]).to(dtype)[None]
+            x = net.g_s(y / g)
+            del y
+            top, bottom = c0 * STRIDE, min(c1 * STRIDE, height)  # image rows of this core
+            core = x[0, :, top - r0 * STRIDE : bottom - r0 * STRIDE, :width]
+            pixels = (core * 255).round().clamp(0, 255).to(torch.uint8)
+            del x, core
+            out[top:bottom] = pixels.permute(1, 2, 0).numpy()
+    return out
 
 
 def pack(model_hash: bytes, quality: int, words: bytes, escapes: bytes) -> bytes:
@@ -208,8 +263,13 @@ class LearnedCodec:
     ) -> np.ndarray:
         symbols, quality, m = decode_symbols(payload, size)
         rgb = synthesize(m.net, symbols, quality, size, dtype)
-        if channels == 1:  # grey was coded as R = G = B; take the rounded mean
-            return ((rgb.astype(np.uint16).sum(2, keepdims=True) + 1) // 3).astype(np.uint8)
+        del symbols
+        if channels == 1:  # grey was coded as R = G = B; take the rounded mean, in uint16
+            grey = rgb.sum(2, dtype=np.uint16, keepdims=True)
+            del rgb
+            grey += 1
+            grey //= 3
+            return grey.astype(np.uint8)
         return rgb
 
 
