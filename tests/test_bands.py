@@ -48,6 +48,7 @@ def test_row_bands_cover_every_row_once() -> None:
         ("cnn", 2, False),
         ("cnn", 1, False),
         ("restore", 1, False),
+        ("restore", 2, False),
     ],
 )
 def test_bands_match_whole_image(name: str, scale: int, exact: bool) -> None:

@@ -51,8 +51,8 @@ def test_restore_stream_round_trip_and_provenance() -> None:
     assert "restored by the learned filter restore" in out.info["srcodec"]
     lr = srcodec.decode(data, lr_only=True)
     assert "no upscaling" in lr.info["srcodec"]
-    with pytest.raises(srcodec.UsageError, match="no model for scale 2"):
-        srcodec.encode(img, scale=2, base="avif", upscaler="restore")
+    with pytest.raises(srcodec.UsageError, match="no model for scale 3"):
+        srcodec.encode(img, scale=3, base="avif", upscaler="restore")
 
 
 def test_gray_runs_as_equal_planes() -> None:
@@ -81,3 +81,16 @@ def test_scale2_is_the_net_on_the_bicubic_upscale(
         net.tail.weight.zero_()
         net.tail.bias.zero_()
     assert np.array_equal(rs.Restore().upscale(lr, side, "cpu"), resize_bicubic(lr, 2))
+
+
+def test_scale2_stream_round_trip() -> None:
+    if 2 not in UPSCALERS.entry("restore").get().scales():
+        pytest.skip("no restore-x2 model shipped")
+    img = synthetic(64, 48)
+    data = srcodec.encode(img, scale=2, base="avif", quality=30, upscaler="restore")
+    info = srcodec.info(data)
+    assert (info["upscaler"], info["scale"]) == ("restore", 2)
+    out = srcodec.decode(data)
+    assert out.size == (64, 48)
+    assert "synthesized by the learned upscaler restore" in out.info["srcodec"]
+    assert srcodec.decode(data, lr_only=True).size == (32, 24)

@@ -39,6 +39,7 @@ CASES = (
     ("cnn", 1),
     ("cnn", 2),
     ("restore", 1),
+    ("restore", 2),
 )
 
 
