@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -85,7 +86,7 @@ def test_float32_checkpoints_still_load(tmp_path: Path) -> None:
             "model": old.net.state_dict(),
             "ema": old.ema.state_dict(),
             "opt": old.opt.state_dict(),
-            "state": __import__("json").dumps(old.state),
+            "state": json.dumps(old.state),
         },
         tmp_path / "run" / "checkpoint.pt",
     )

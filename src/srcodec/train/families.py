@@ -61,10 +61,10 @@ class RestoreFamily:
         self, net: torch.nn.Module, records: list[Record], rng: np.random.Generator
     ) -> torch.Tensor:
         from srcodec.train.data import crops
-        from srcodec.upscale.restore import condition
+        from srcodec.upscale.restore import base_image, condition
 
         picked = crops(records, rng, self.batch, self.patch // self.scale, self.scale, align=8)
-        x = _nchw([_base_of(c[0], self.scale) for c in picked])
+        x = _nchw([base_image(c[0], self.scale) for c in picked])
         y = _nchw([c[1] for c in picked])
         cond = torch.from_numpy(
             np.stack(
@@ -77,7 +77,7 @@ class RestoreFamily:
 
     def validate(self, net: torch.nn.Module, records: list[Record]) -> dict[str, Any]:
         """Mean PSNR-RGB gain over the plain decode, per variant, on whole held-out images."""
-        from srcodec.upscale.restore import condition, run
+        from srcodec.upscale.restore import base_image, condition, run
 
         gains: dict[str, list[float]] = {}
         for rec in records:
@@ -87,19 +87,12 @@ class RestoreFamily:
             h, w = hr.shape[:2]
             for coded in rec.coded:
                 v = coded.variant
-                plain = _base_of(np.asarray(coded.pixels), self.scale)
+                plain = base_image(np.asarray(coded.pixels), self.scale)
                 out = run(net, plain, condition(v.base, v.quality, coded.subsampled))
                 gain = metrics.psnr(out[:h, :w], hr) - metrics.psnr(plain[:h, :w], hr)
                 gains.setdefault(v.tag, []).append(gain)
         per = {k: round(float(np.mean(g)), 4) for k, g in gains.items()}
         return {"score": float(np.mean(list(per.values()))), "per_variant": per}
-
-
-def _base_of(lr: np.ndarray, scale: int) -> np.ndarray:
-    """What the restore net refines: the decoded image, or at scale > 1 its bicubic upscale."""
-    from srcodec.upscale.classic import resize_bicubic
-
-    return np.asarray(lr) if scale == 1 else resize_bicubic(np.ascontiguousarray(lr), scale)
 
 
 def restore_x2() -> RestoreFamily:

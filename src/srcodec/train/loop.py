@@ -2,8 +2,8 @@
 
 A run directory holds `checkpoint.pt` (model, EMA weights, optimiser, step, cumulative hours
 and the numpy generator state that fixes the data order; 6 bytes per parameter, see
-srcodec.train.compact) and `log.jsonl` (one line per
-validation: cumulative CPU-hours vs validation dB). Resuming from it continues exactly where
+srcodec.train.compact) and `log.jsonl` (one line per validation: cumulative CPU-hours vs
+validation dB). Resuming from it continues exactly where
 the last run stopped, on any machine; both files are small and committed under training/.
 
 Schedule: linear warm-up, then a constant learning rate, with an exponential moving average
@@ -89,11 +89,7 @@ class Trainer:
         }
         ckpt = run / CHECKPOINT
         if ckpt.exists():
-            saved = torch.load(ckpt, weights_only=True)
-            state = json.loads(saved["state"])
-            if state["arch"] != family.arch:
-                msg = f"{ckpt} is arch {state['arch']}, asked for {family.arch}"
-                raise SystemExit(msg)
+            saved, state = self._read(run)
             self._load(saved)
             self.state = state
         self.rng = np.random.default_rng()
@@ -104,16 +100,22 @@ class Trainer:
         restore-x1; the optimiser starts fresh. Ignored once this run has steps."""
         if self.state["step"]:
             return
-        saved = torch.load(other / CHECKPOINT, weights_only=True)
-        state = json.loads(saved["state"])
-        if state["arch"] != self.family.arch:
-            msg = f"{other} is arch {state['arch']}, this run is {self.family.arch}"
-            raise SystemExit(msg)
+        saved, state = self._read(other)
         weights = compact.unpack_weights(saved["ema"])
         self.net.load_state_dict(weights)
         self.ema.load_state_dict(weights)
         self.state["warm_start"] = {"run": str(other), "step": state["step"]}
         self.log(f"warm start from {other} (step {state['step']})")
+
+    def _read(self, run: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A run's checkpoint (no pickle) and its state; SystemExit if its arch differs."""
+        ckpt = run / CHECKPOINT
+        saved = torch.load(ckpt, weights_only=True)
+        state = json.loads(saved["state"])
+        if state["arch"] != self.family.arch:
+            msg = f"{ckpt} is arch {state['arch']}, asked for {self.family.arch}"
+            raise SystemExit(msg)
+        return saved, state
 
     def log(self, text: str) -> None:
         print(f"{time.strftime('%H:%M:%S')} {text}", flush=True)

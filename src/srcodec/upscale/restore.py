@@ -43,6 +43,12 @@ TILE = 512  # tile side in pixels (even) for inference; bounds memory for any im
 OVERLAP = 24  # context pixels per side (even); > the receptive radius 2 * (L + 1)
 
 
+def base_image(img: np.ndarray, scale: int) -> np.ndarray:
+    """What the network refines: the decoded image itself at scale 1 (no copy), its
+    bicubic upscale (upscaler 0) at scale 2."""
+    return img if scale == 1 else resize_bicubic(np.ascontiguousarray(img), scale)
+
+
 def condition(base: str, quality: int | None, subsampled: bool) -> np.ndarray:
     """The conditioning vector: one-hot base, quality/100 (0 if lossless), subsampled."""
     if base not in BASES:
@@ -167,7 +173,7 @@ class Restore:
         gray = lr.shape[2] == 1
         rgb = np.repeat(lr, 3, axis=2) if gray else lr
         net = _model(MODEL_NAMES[side.scale], device)
-        out = run(net, resize_bicubic(rgb, side.scale), cond, device)
+        out = run(net, base_image(rgb, side.scale), cond, device)
         if gray:
             out = np.floor(out.astype(np.float32).mean(axis=2, keepdims=True) + 0.5)
             out = out.astype(np.uint8)
