@@ -74,6 +74,21 @@ def test_resume_is_exact(tmp_path: Path) -> None:
     assert all(v.dtype == torch.float16 for v in ckpt["ema"].values())
 
 
+def test_cpu_hour_goal_stops_the_run(tmp_path: Path) -> None:
+    """--until-cpu-hours: a run whose cumulative CPU time already meets the goal adds no step."""
+    torch.set_num_threads(1)
+    family = _tiny()
+    records = _records(tmp_path, family)
+    trainer = Trainer(family, tmp_path / "run", Settings(val_minutes=1e9))
+    trainer.train(records, hours=1, max_steps=2)
+    reached = trainer.state["cpu_hours"]
+    assert reached > 0
+    trainer.train(records, hours=1, max_steps=5, until_cpu_hours=reached)
+    assert trainer.state["step"] == 2
+    trainer.train(records, hours=1, max_steps=1, until_cpu_hours=reached + 1)
+    assert trainer.state["step"] == 3
+
+
 def test_float32_checkpoints_still_load(tmp_path: Path) -> None:
     family = _tiny()
     old = Trainer(family, tmp_path / "run", Settings())

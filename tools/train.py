@@ -26,6 +26,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--data", type=Path, default=Path("../shared/datasets/train"))
     p.add_argument("--cache", type=Path, default=None)
     p.add_argument("--hours", type=float, default=1.0, help="wall-clock budget of this run")
+    p.add_argument(
+        "--until-cpu-hours",
+        type=float,
+        help="stop earlier, once the run's cumulative CPU time reaches this many hours",
+    )
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--lr", type=float, default=4e-4)
     p.add_argument("--val", type=int, default=5, help="held-out training images")
@@ -55,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
         trainer._threads()
         print(trainer.family.validate(trainer.ema, records))
         return
-    trainer.train(records, args.hours)
+    trainer.train(records, args.hours, until_cpu_hours=args.until_cpu_hours)
 
 
 if __name__ == "__main__":

@@ -162,9 +162,16 @@ class Trainer:
         self.log(f"step {point['step']} cpu-h {point['cpu_hours']:.3f} val +{val['score']:.3f} dB")
         return val
 
-    def train(self, records: list[Record], hours: float, max_steps: int | None = None) -> None:
-        """Train for `hours` of wall time (this run) or `max_steps` steps, whichever comes
-        first, validating every val_minutes and at the end."""
+    def train(
+        self,
+        records: list[Record],
+        hours: float,
+        max_steps: int | None = None,
+        until_cpu_hours: float | None = None,
+    ) -> None:
+        """Train for `hours` of wall time (this run), `max_steps` steps, or until the run's
+        cumulative CPU time reaches `until_cpu_hours`, whichever comes first, validating
+        every val_minutes and at the end."""
         s = self.settings
         self._threads()
         train = [r for r in records if r.role == "train"]
@@ -175,7 +182,12 @@ class Trainer:
         next_val = start_wall + s.val_minutes * 60
         running, count = 0.0, 0
         done = 0
-        while time.time() - start_wall < hours * 3600 and (max_steps is None or done < max_steps):
+        cpu_goal = float("inf") if until_cpu_hours is None else until_cpu_hours
+        while (
+            time.time() - start_wall < hours * 3600
+            and (max_steps is None or done < max_steps)
+            and self.state["cpu_hours"] + (time.process_time() - last_cpu) / 3600 < cpu_goal
+        ):
             done += 1
             step = self.state["step"]
             lr = s.lr * min(1.0, (step + 1) / s.warmup)
