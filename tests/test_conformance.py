@@ -32,9 +32,19 @@ def test_valid_vector(name: str) -> None:
     expected = EXPECTED[name]
     info = srcodec.info(data)
     for key, value in expected.items():
-        if key not in ("lr_sha256", "decoded_sha256", "symbols_sha256", "lr_tolerance"):
+        hashes = ("lr_sha256", "decoded_sha256", "symbols_sha256", "strength_levels_sha256")
+        if key not in (*hashes, "lr_tolerance"):
             assert info[key] == value, key
     lr = np.asarray(srcodec.decode(data, lr_only=True))
+    if "strength_levels_sha256" in expected:  # chunk S, spec §3.5: the tile levels exactly
+        from srcodec import format as fmt
+        from srcodec.upscale import strength
+
+        stream = fmt.read(data)
+        assert stream.strength is not None
+        h = stream.header
+        levels = strength.read(stream.strength, h.width, h.height).levels
+        assert sha(levels) == expected["strength_levels_sha256"]
     if "symbols_sha256" in expected:  # learned base, spec §6.1.1: symbols exact, pixels close
         from srcodec import format as fmt
         from srcodec.base.learned import decode_symbols

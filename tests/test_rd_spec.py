@@ -14,6 +14,20 @@ def test_srcodec_spec_with_defaults_and_range() -> None:
     assert spec.name == "srcodec avif x2 bicubic"
 
 
+def test_srcodec_spec_with_base_knobs_and_strength() -> None:
+    from srcodec.rd.spec import base_options
+
+    spec = parse("srcodec:base=avif,scale=1,upscaler=auto,subsampling=4:4:4,tune=psnr,quality=30")
+    assert spec.name == "srcodec avif x1 auto subsampling=4:4:4 tune=psnr"
+    assert base_options(spec.params) == {"subsampling": "4:4:4", "tune": "psnr"}
+    assert base_options(parse("srcodec:base=avif,speed=3,quality=30").params) == {"speed": 3}
+    assert parse("srcodec:base=avif,strength=0,quality=30").params["strength"] == "0"
+    with pytest.raises(UsageError, match="has no option 'tune'"):
+        parse("srcodec:base=webp,tune=psnr,quality=30")
+    with pytest.raises(UsageError, match="strength"):
+        parse("srcodec:base=avif,strength=2,quality=30")
+
+
 def test_peer_specs_names_and_lists() -> None:
     assert parse("jpeg:quality=5:95:5").qualities[-1] == 95
     assert parse("webp:quality=40/20/60").qualities == (20, 40, 60)

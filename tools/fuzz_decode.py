@@ -72,6 +72,15 @@ def seeds() -> list[bytes]:
     out.append(
         srcodec.encode(gray[:, :7], scale=1, base="learned", quality=100, upscaler="bicubic")
     )
+    # chunk S (spec §3.5) with a coded tile map, on a raisr stream (no torch needed)
+    from srcodec import format as fmt
+    from srcodec.upscale import strength
+
+    small = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)  # 4 x 4 tiles of 16 px
+    stream = fmt.read(srcodec.encode(small, scale=2, base="png", upscaler="raisr"))
+    levels = rng.integers(0, 3, (4, 4)).astype(np.uint8)
+    stream.strength = strength.write(strength.Strength(4, (20, 32, 40), levels))
+    out.append(fmt.write(stream))
     return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -16,6 +17,9 @@ import srcodec
 from srcodec import format as fmt
 from srcodec.format import ids
 from srcodec.format.chunks import Chunk, encode_chunk
+
+if TYPE_CHECKING:
+    from srcodec.format.strength import StrengthChunk
 
 OUT = Path(__file__).resolve().parent.parent / "bitstream_spec" / "vectors"
 
@@ -54,6 +58,22 @@ def learned_symbols(payload: bytes, size: tuple[int, int]) -> np.ndarray:
     from srcodec.base.learned import decode_symbols
 
     return decode_symbols(payload, size)[0].astype(np.int64)
+
+
+def strength_chunk(
+    tile_log2: int, gains: tuple[int, int, int], levels: list[list[int]]
+) -> StrengthChunk:
+    from srcodec.upscale import strength
+
+    return strength.write(strength.Strength(tile_log2, gains, np.array(levels, np.uint8)))
+
+
+def strength_levels(data: bytes) -> np.ndarray:
+    from srcodec.upscale import strength
+
+    stream = fmt.read(data)
+    assert stream.strength is not None
+    return strength.read(stream.strength, stream.header.width, stream.header.height).levels
 
 
 def valid_vectors() -> dict[str, bytes]:
@@ -103,12 +123,41 @@ def valid_vectors() -> dict[str, bytes]:
         **{**h.__dict__, "upscaler": ids.UPSCALER_RESTORE, "model_hash": b"\x05\x06\x07\x08"}
     )
     v["avif444-rgb-32x24-s1-q40-restore-hash"] = fmt.write(stream)
+    # 1.3: chunk S (spec §3.5), the encoder-chosen strength of the learned tool: 16-pixel
+    # tiles, a coded map of 2 x 2 levels, and a map-less chunk on a real raisr stream
+    stream.strength = strength_chunk(4, (40, 28, 32), [[2, 0], [1, 2]])
+    v["avif444-rgb-32x24-s1-q40-restore-strength"] = fmt.write(stream)
+    stream = fmt.read(v["png-rgb-16x16-s2-raisr"])
+    stream.strength = strength_chunk(4, (20, 32, 64), [[2, 2], [2, 2]])
+    v["png-rgb-16x16-s2-raisr-strength"] = fmt.write(stream)
     # 1.2: the learned base (spec §6.1.1); symbols exact, pixels within lr_tolerance
     v["learned-rgb-40x24-s1-q50"] = encode(synthetic(40, 24, seed=12), scale=1, base="learned")
     v["learned-gray-21x13-s2-q30"] = encode(
         synthetic(21, 13, 1, seed=13), scale=2, base="learned", quality=30
     )
     return v
+
+
+def bad_strength_vectors(raisr: bytes) -> dict[str, tuple[bytes, str]]:
+    """Chunk S where it may not be, out of range, or with a map that does not decode."""
+    stream = fmt.read(raisr)
+    sig = fmt.SIGNATURE
+    h, b = stream.header, stream.base_payload
+
+    def with_s(header: fmt.Header, data: bytes) -> bytes:
+        chunks = [
+            Chunk(ids.CHUNK_HEAD, header.to_bytes()),
+            Chunk(ids.CHUNK_STRENGTH, data),
+            Chunk(ids.CHUNK_BASE, b),
+        ]
+        return sig + b"".join(encode_chunk(c) for c in chunks)
+
+    bicubic = type(h)(**{**h.__dict__, "upscaler": ids.UPSCALER_BICUBIC, "model_hash": None})
+    return {
+        "bad-strength-on-bicubic": (with_s(bicubic, bytes([4, 32, 32, 32, 0, 0])), "CorruptError"),
+        "bad-strength-gain": (with_s(h, bytes([4, 32, 65, 32, 0, 0])), "CorruptError"),
+        "bad-strength-map": (with_s(h, bytes([4, 32, 32, 32, 10, 10, 1, 0, 0, 0])), "CorruptError"),
+    }
 
 
 def bad_vectors(good: bytes) -> dict[str, tuple[bytes, str]]:
@@ -191,6 +240,7 @@ def main() -> None:
                 "upscaler",
                 "model_hash",
                 "chroma",
+                "strength",
                 "icc_profile",
                 "exif",
             )
@@ -204,10 +254,13 @@ def main() -> None:
             Image.fromarray(lr).save(OUT / f"{name}.lr.png")
         else:
             entry["lr_sha256"] = sha(lr)
+        if fmt.read(data).strength is not None:
+            entry["strength_levels_sha256"] = sha(strength_levels(data))
         if entry["upscaler"] == "bicubic" and entry["base"] != "learned":
             entry["decoded_sha256"] = sha(np.asarray(srcodec.decode(data)))
         expected[f"{name}.srz"] = entry
-    for name, (data, error) in bad_vectors(good["png-rgb-7x5-s2"]).items():
+    bad = bad_vectors(good["png-rgb-7x5-s2"]) | bad_strength_vectors(good["png-rgb-16x16-s2-raisr"])
+    for name, (data, error) in bad.items():
         (OUT / f"{name}.srz").write_bytes(data)
         expected[f"{name}.srz"] = {"error": error}
     (OUT / "expected.json").write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")

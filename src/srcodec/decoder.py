@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from typing import IO
 
     from srcodec.format.header import Header
+    from srcodec.format.strength import StrengthChunk
     from srcodec.upscale import Upscaler
 
 PROVENANCE_KEY = "srcodec"
@@ -58,6 +59,7 @@ class _Plan:
     impl: Upscaler | None  # None: lr_only
     side: SideInfo | None
     report: DecodeReport
+    strength: StrengthChunk | None = None  # chunk S, kept only with the recorded tool
 
     @property
     def size(self) -> tuple[int, int]:
@@ -82,7 +84,7 @@ class _Plan:
             self.report.device = pick(self.report.device)
         width, height = self.size
         alpha = _decode_alpha(self.stream)
-        for y, rows in upscale_bands(self.impl, lr, self.side, self.report.device):
+        for y, rows in self._upscaled(lr, self.impl, self.side):
             rows = rows[: max(0, height - y), :width]
             if rows.shape[0] == 0:
                 continue
@@ -91,6 +93,25 @@ class _Plan:
             yield y, rows
             if progress is not None:
                 progress(y + rows.shape[0], height)
+
+    def _upscaled(
+        self, lr: np.ndarray, impl: Upscaler, side: SideInfo
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        """The tool's bands; with a strength chunk, blended with the plain reconstruction
+        (bicubic, the LR image itself at scale 1) of the same rows (spec §3.5)."""
+        device = self.report.device
+        if self.strength is None:
+            yield from upscale_bands(impl, lr, side, device)
+            return
+        from srcodec.upscale import strength
+
+        rows = band_rows(lr.shape[1], side.scale, impl.halo)
+        chosen = strength.read(self.strength, *self.size)
+        plain = UPSCALERS.entry("bicubic").get()
+        tool_bands = upscale_bands(impl, lr, side, device, rows)
+        plain_bands = upscale_bands(plain, lr, side, "cpu", rows)
+        for (y, tool), (_, base) in zip(tool_bands, plain_bands, strict=True):
+            yield y, strength.apply(tool, base, chosen, y)
 
 
 def _plan(
@@ -166,8 +187,11 @@ def _upscale_plan(stream: fmt.Stream, device: str, override: str | None) -> _Pla
         text = f"interpolated from the transmitted {lr_w}x{lr_h} image by {entry.name}"
     else:
         text = "transmitted at full resolution"
+    recorded = entry.wire_id == header.upscaler
+    if stream.strength is not None and recorded:
+        text += "; its strength per channel and tile was chosen by the encoder"
     report = DecodeReport(header, (lr_w, lr_h), entry.name, chosen, synthesized, text)
-    return _Plan(stream, impl, side, report)
+    return _Plan(stream, impl, side, report, stream.strength if recorded else None)
 
 
 def decode(data: bytes | str | os.PathLike | IO[bytes], **options: Any) -> Image.Image:
@@ -305,7 +329,10 @@ def memory_estimate(plan: _Plan, *, streamed: bool) -> int:
         need += 2 * width * height
     s = header.scale
     rows = min(band_rows(lr_w, s, plan.impl.halo) + 2 * plan.impl.halo, lr_h)
-    need += rows * s * lr_w * s * BAND_BYTES_PER_PIXEL.get(plan.impl.name, 64)
+    per_pixel = BAND_BYTES_PER_PIXEL.get(plan.impl.name, 64)
+    if plan.strength is not None:  # the bicubic band beside it, and the int32 blend planes
+        per_pixel += BAND_BYTES_PER_PIXEL["bicubic"] + STRENGTH_BYTES_PER_PIXEL
+    need += rows * s * lr_w * s * per_pixel
     if not streamed:
         need += width * height * (4 if plan.channels >= 3 else plan.channels)
     return need
@@ -321,6 +348,7 @@ TORCH_BYTES = 200 << 20
 LEARNED_BASE_BYTES_PER_PIXEL = 8
 LEARNED_STRIP_BYTES_PER_PIXEL = 384
 BAND_BYTES_PER_PIXEL = {"bicubic": 16, "raisr": 64, "cnn": 40, "restore": 24}
+STRENGTH_BYTES_PER_PIXEL = 16  # strength.apply: int32 weights, plain, change, one channel
 
 
 def decode_lr(stream: fmt.Stream) -> np.ndarray:

@@ -22,10 +22,13 @@ if TYPE_CHECKING:
 
     import numpy as np
 
+    from srcodec.format.strength import StrengthChunk
+    from srcodec.upscale.strength import Choice as StrengthChoice
+
 
 # Default learned tool: the first of these that is installed and has a model for the scale.
-# restore (luma+chroma, half-resolution) replaces cnn at x1; cnn wins on quality at x2
-# (README Results), raisr covers x3/x4; bicubic (plain decode at x1) is always there.
+# restore (luma+chroma, half-resolution) beats cnn at x1 and x2 (README Results), raisr
+# covers x3/x4; bicubic (plain decode at x1) is always there.
 UPSCALER_PREFERENCE = ("restore", "cnn", "raisr", "bicubic")
 Options = tuple[tuple[str, Any], ...]  # base codec knobs, e.g. (("speed", 6),)
 
@@ -121,9 +124,11 @@ def assemble(
     upscaler: str,
     keep_metadata: bool = True,
     alpha_png: bytes | None = None,
+    strength: StrengthChunk | None = None,
 ) -> bytes:
     """The .srz stream for `coded`, recording `upscaler` (and its model hash); `alpha_png`:
-    the alpha chunk already made (a search assembles many streams of one image)."""
+    the alpha chunk already made (a search assembles many streams of one image);
+    `strength`: chunk S for the upscaler (`choose_strength`)."""
     choice = coded.choice
     up_entry = UPSCALERS.entry(upscaler)
     check_scale(up_entry.get(), choice.scale)
@@ -147,8 +152,32 @@ def assemble(
         alpha=alpha,
         icc=src.icc if keep_metadata else None,
         exif=src.exif if keep_metadata else None,
+        strength=strength,
     )
     return fmt.write(stream)
+
+
+def choose_strength(
+    src: image_io.SourceImage,
+    coded: Coded,
+    upscaler: str,
+    stream_bytes: int,
+    outputs: dict[str, np.ndarray] | None = None,
+    device: str = "auto",
+) -> StrengthChoice:
+    """Chunk S for a learned `upscaler` (spec §3.5): the per-channel and per-tile strength
+    that pays for its bytes on this image, or a choice without a chunk. `outputs`: the
+    reconstructions already made, by upscaler name."""
+    from srcodec.upscale import strength
+
+    done = outputs or {}
+    tool = done.get(upscaler)
+    if tool is None:
+        tool = reconstruct(coded, upscaler, src.size, device)
+    plain = done.get("bicubic")
+    if plain is None:
+        plain = reconstruct(coded, "bicubic", src.size)
+    return strength.choose(src.pixels, tool, plain, stream_bytes)
 
 
 def upscaler_candidates(scale: int, upscaler: str | None) -> list[str]:
@@ -170,29 +199,41 @@ def encode(
     upscaler: str | None = None,
     options: dict[str, Any] | None = None,
     keep_metadata: bool = True,
+    strength: bool | None = None,
 ) -> bytes:
     """Code one given configuration (no search). `upscaler=None` or "auto": the encoder,
     which has the original, reconstructs with the best shipped learned tool for the scale
     and with the plain decode/bicubic, and records the one with the higher PSNR, so a
     learned tool is switched off on images where it loses. A named upscaler is recorded
-    as given."""
+    as given. `strength` (default: on with auto): where the learned tool is kept, also
+    fit its strength per channel and tile (chunk S) when that pays for its bytes."""
     base, quality = check_choice(scale, base, quality)
     names = upscaler_candidates(scale, upscaler)
     src = image if isinstance(image, image_io.SourceImage) else image_io.load(image)
     choice = Choice(scale, base, quality, tuple(sorted((options or {}).items())))
     coded = code_base(downsample(src, scale), choice)
     name = names[0]
+    outputs: dict[str, np.ndarray] = {}
     if len(names) > 1:
         from srcodec.metrics import psnr
 
         scores = []
         for n in names:
             try:
-                scores.append(psnr(src.pixels, reconstruct(coded, n, src.size)))
+                outputs[n] = reconstruct(coded, n, src.size)
+                scores.append(psnr(src.pixels, outputs[n]))
             except UnsupportedError:  # a tool not trained for this base (restore: learned)
                 scores.append(float("-inf"))
         name = names[scores.index(max(scores))]
-    return assemble(src, coded, name, keep_metadata)
+    stream = assemble(src, coded, name, keep_metadata)
+    if strength is None:
+        strength = upscaler in (None, "auto")
+    if not strength or not UPSCALERS.entry(name).get().synthesizes:
+        return stream
+    picked = choose_strength(src, coded, name, len(stream), outputs)
+    if picked.chunk is None:
+        return stream
+    return assemble(src, coded, name, keep_metadata, strength=picked.chunk)
 
 
 def info(
@@ -216,6 +257,14 @@ def info(
     for key, blob in (("A", stream.alpha), ("i", stream.icc), ("x", stream.exif)):
         if blob is not None:
             chunk_bytes[key] = len(blob)
+    strength = None
+    if stream.strength is not None:  # spec §3.5: chunk S, the encoder-chosen tool strength
+        chunk_bytes["S"] = len(stream.strength.to_bytes())
+        strength = {
+            "tile": stream.strength.tile,
+            "gains": [g / 32 for g in stream.strength.gains],
+            "map": stream.strength.has_map,
+        }
     return {
         "version": "{}.{}".format(*stream.version),
         "width": h.width,
@@ -233,6 +282,7 @@ def info(
         "chroma": _chroma(base, stream.base_payload),
         "upscaler": up_entry.name if up_entry else h.upscaler,
         "model_hash": h.model_hash.hex() if h.model_hash else None,
+        "strength": strength,
         "detail": detail,
         "icc_profile": stream.icc is not None,
         "exif": stream.exif is not None,

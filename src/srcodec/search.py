@@ -47,6 +47,7 @@ class Effort:
     subsamplings: tuple[str, ...]  # AVIF chroma layouts tried at scale 1
     scales: tuple[int, ...]  # scales tried (more only when the target needs them)
     final_speed: int | None = None  # re-encode the winner's neighbourhood at this speed
+    strength: bool = False  # fit the learned tool's strength per channel and tile (chunk S)
 
 
 EFFORTS = {
@@ -54,11 +55,11 @@ EFFORTS = {
     2: Effort(8, True, ("4:4:4",), (1,)),
     3: Effort(7, True, ("4:4:4",), (1, 2)),
     4: Effort(6, True, ("4:4:4",), (1, 2)),
-    5: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2)),
-    6: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2), final_speed=4),
-    7: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2), final_speed=3),
-    8: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2, 3), final_speed=2),
-    9: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2, 3, 4), final_speed=1),
+    5: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2), strength=True),
+    6: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2), final_speed=4, strength=True),
+    7: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2), final_speed=3, strength=True),
+    8: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2, 3), final_speed=2, strength=True),
+    9: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2, 3, 4), final_speed=1, strength=True),
 }
 
 
@@ -109,6 +110,7 @@ class Explanation:
     trials: list[Trial] = field(default_factory=list)
     chosen: Trial | None = None
     seconds: float = 0.0
+    strength: str = ""  # what chunk S did (efforts 5-9)
 
     def lines(self) -> list[str]:
         m = self.target.metric
@@ -128,6 +130,8 @@ class Explanation:
         out += ["  " + t.row(m) for t in self.trials]
         if self.chosen is not None:
             out.append("chosen: " + self.chosen.row(m)[3:].strip())
+        if self.strength:
+            out.append("strength (chunk S): " + self.strength)
         return out
 
 
@@ -703,4 +707,37 @@ def encode(
         raise UsageError(msg)
     src = image if isinstance(image, image_io.SourceImage) else image_io.load(image)
     coded, tool, explanation = search(src, target, effort=effort, **pins)
-    return pipeline.assemble(src, coded, tool, keep_metadata), explanation
+    stream = pipeline.assemble(src, coded, tool, keep_metadata)
+    if EFFORTS[effort].strength and target.metric == "psnr":
+        stream = _with_strength(src, coded, tool, stream, explanation, keep_metadata, pins)
+    return stream, explanation
+
+
+def _with_strength(
+    src: image_io.SourceImage,
+    coded: Coded,
+    tool: str,
+    stream: bytes,
+    explanation: Explanation,
+    keep_metadata: bool,
+    pins: dict[str, Any],
+) -> bytes:
+    """The stream with chunk S where it pays for its bytes and fits the byte budget."""
+    from srcodec.upscale import UPSCALERS
+
+    if not UPSCALERS.entry(tool).get().synthesizes:
+        return stream
+    device = pins.get("device", "auto")
+    picked = pipeline.choose_strength(src, coded, tool, len(stream), device=device)
+    if picked.chunk is None:
+        explanation.strength = "not written (no tile size paid for its bytes)"
+        return stream
+    longer = pipeline.assemble(src, coded, tool, keep_metadata, strength=picked.chunk)
+    if explanation.budget and len(longer) > explanation.budget:
+        explanation.strength = f"not written ({len(longer)} B would exceed the budget)"
+        return stream
+    explanation.strength = (
+        f"+{picked.gain_db:.4f} dB for {picked.chunk_bytes} B, "
+        f"{picked.chunk.tile}-pixel tiles, gains {'/'.join(map(str, picked.chunk.gains))}/32"
+    )
+    return longer

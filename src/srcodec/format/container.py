@@ -2,7 +2,8 @@
 
 Layout (spec §2-§3): `89 53 5A <version>` then chunks. HEAD comes first, the base payload
 chunk B comes last, so a stream cut anywhere is detected (there is no end marker to lose).
-Between them: at most one of each of A (alpha, critical), i (ICC), x (EXIF); unknown
+Between them: at most one of each of A (alpha, critical), S (tool strength, critical),
+i (ICC), x (EXIF); unknown
 lowercase chunks are skipped and kept, unknown uppercase ones are refused.
 """
 
@@ -15,14 +16,22 @@ from srcodec.errors import CorruptError, LimitError, NotSrzError, TruncatedError
 from srcodec.format import ids
 from srcodec.format.chunks import Chunk, decode_chunk, encode_chunk
 from srcodec.format.header import Header
+from srcodec.format.strength import StrengthChunk
 
 MAGIC = b"\x89SZ"
 VERSION_MAJOR = 1
-VERSION_MINOR = 2  # 1.1: upscaler id 3 (restore); 1.2: base id 4 (learned)
+VERSION_MINOR = 3  # 1.1: upscaler id 3 (restore); 1.2: base id 4 (learned); 1.3: chunk S
 SIGNATURE = MAGIC + bytes([VERSION_MAJOR << 4 | VERSION_MINOR])
 DEFAULT_MAX_PIXELS = 178_956_970  # Pillow's decompression-bomb error threshold (2 x 89,478,485)
 MAX_ICC_BYTES = 16 << 20  # spec §8: an inflated ICC profile larger than this is refused
-_KNOWN = {ids.CHUNK_HEAD, ids.CHUNK_BASE, ids.CHUNK_ALPHA, ids.CHUNK_ICC, ids.CHUNK_EXIF}
+_KNOWN = {
+    ids.CHUNK_HEAD,
+    ids.CHUNK_BASE,
+    ids.CHUNK_ALPHA,
+    ids.CHUNK_STRENGTH,
+    ids.CHUNK_ICC,
+    ids.CHUNK_EXIF,
+}
 
 
 @dataclass
@@ -34,6 +43,7 @@ class Stream:
     alpha: bytes | None = None  # a PNG of the full-resolution 8-bit alpha plane
     icc: bytes | None = None  # the raw ICC profile (stored zlib-compressed)
     exif: bytes | None = None  # raw EXIF block as Pillow writes it ("Exif\0\0" optional)
+    strength: StrengthChunk | None = None  # how much of the learned tool to keep (§3.5)
     extra: list[Chunk] = field(default_factory=list)  # unknown ancillary chunks, kept
     version: tuple[int, int] = (VERSION_MAJOR, VERSION_MINOR)
 
@@ -50,6 +60,8 @@ def write(stream: Stream) -> bytes:
     if stream.exif is not None:
         chunks.append(Chunk(ids.CHUNK_EXIF, stream.exif))
     chunks.extend(stream.extra)
+    if stream.strength is not None:
+        chunks.append(Chunk(ids.CHUNK_STRENGTH, stream.strength.to_bytes()))
     if stream.alpha is not None:
         chunks.append(Chunk(ids.CHUNK_ALPHA, stream.alpha))
     chunks.append(Chunk(ids.CHUNK_BASE, stream.base_payload))
@@ -103,12 +115,19 @@ def read(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Stream:
     if pos != len(data):
         msg = f"{len(data) - pos} bytes after the base chunk B, which must be last"
         raise CorruptError(msg)
+    strength = None
+    if ids.CHUNK_STRENGTH in seen:
+        if header.upscaler == ids.UPSCALER_BICUBIC:
+            msg = "chunk 'S' (learned tool strength) in a stream whose upscaler is bicubic"
+            raise CorruptError(msg)
+        strength = StrengthChunk.from_bytes(seen[ids.CHUNK_STRENGTH].data)
     return Stream(
         header=header,
         base_payload=seen[ids.CHUNK_BASE].data,
         alpha=_data(seen, ids.CHUNK_ALPHA),
         icc=_inflate_icc(seen[ids.CHUNK_ICC].data) if ids.CHUNK_ICC in seen else None,
         exif=_data(seen, ids.CHUNK_EXIF),
+        strength=strength,
         extra=extra,
         version=(major, minor),
     )

@@ -32,6 +32,7 @@ CHUNK_HEAD = ord("H")
 CHUNK_BASE = ord("B")
 CHUNK_ALPHA = ord("A")
 CHUNK_ENHANCEMENT = ord("E")  # reserved: a 1.x decoder refuses it (critical, unknown)
+CHUNK_STRENGTH = ord("S")  # 1.3: per-channel and per-tile strength of the learned tool
 CHUNK_ICC = ord("i")
 CHUNK_EXIF = ord("x")
 

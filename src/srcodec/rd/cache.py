@@ -44,6 +44,11 @@ def row_key(image_sha: str, spec: CodecSpec, quality: int) -> str:
         import srcodec.search
 
         ident["search"] = file_sha256(Path(srcodec.search.__file__))[:16]
+    strength_on = spec.params.get("strength", "1") == "1"
+    if strength_on and (spec.kind == "auto" or spec.params.get("upscaler") == "auto"):
+        import srcodec.upscale.strength  # chunk S: a changed fit is a different codec
+
+        ident["strength"] = file_sha256(Path(srcodec.upscale.strength.__file__))[:16]
     model = _model_hash(spec)
     if model is not None:  # only learned upscalers: keys of other rows stay as they were
         ident["model"] = model

@@ -76,6 +76,7 @@ def srcodec_stream(rgb: np.ndarray, spec: CodecSpec, quality: int) -> bytes:
 
         return srcodec.encode(rgb, **auto_keywords(spec, quality))
     from srcodec import pipeline
+    from srcodec.rd.spec import base_options
 
     p = spec.params
     lossless = p["base"] == "png"  # no quality knob: the grid only repeats the point
@@ -85,6 +86,8 @@ def srcodec_stream(rgb: np.ndarray, spec: CodecSpec, quality: int) -> bytes:
         base=p["base"],
         quality=None if lossless else quality,
         upscaler=p["upscaler"],
+        options=base_options(p) or None,
+        strength=None if "strength" not in p else p["strength"] == "1",
     )
 
 

@@ -1,6 +1,8 @@
 """Codec specs: one text names one RD sweep (a codec, its settings and a quality grid).
 
     srcodec:base=avif,scale=2,upscaler=bicubic,quality=10:90:10   (one fixed configuration)
+    srcodec:base=avif,scale=1,upscaler=auto,subsampling=4:4:4,tune=psnr,strength=0,quality=...
+                                         ... with the base's own knobs; strength=0: no chunk S
     auto:quality=20/40/60/80                 the auto encoder, target "as good as AVIF at Q"
     auto:target=psnr,quality=28/32/36        ... target PSNR in dB
     auto:target=bpp,quality=50/100/250       ... target size in thousandths of a bpp
@@ -16,6 +18,7 @@ the curve name. Anything unknown raises UsageError, so a typo never silently run
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from srcodec.errors import UsageError
 
@@ -28,6 +31,10 @@ PEER_KEYS: dict[str, dict[str, str]] = {
     "jpeg2000": {"mode": "dB"},  # dB: quality = target PSNR; rates: quality = compression ratio
 }
 SRCODEC_KEYS: dict[str, str] = {"base": "avif", "scale": "2", "upscaler": "bicubic"}
+# optional srcodec keys, recorded only when given (old specs keep their cache keys): the base
+# codec's own knobs (srcodec.base.pillow.KNOBS) and strength=0/1 (chunk S, default: on with
+# upscaler=auto)
+SRCODEC_OPTIONAL = ("speed", "subsampling", "tune", "method", "strength")
 # the auto encoder: quality= lists the target values (Q, dB, MS-SSIM x 1000 or bpp x 1000)
 AUTO_KEYS: dict[str, str] = {
     "target": "quality",
@@ -79,10 +86,11 @@ def parse(text: str) -> CodecSpec:
             qualities = parse_qualities(value, text)
         elif key == "name":
             name = value
-        elif key in defaults:
+        elif key in defaults or (kind == "srcodec" and key in SRCODEC_OPTIONAL):
             params[key] = value
         else:
-            known = ", ".join(sorted([*defaults, "quality", "name"]))
+            extra = SRCODEC_OPTIONAL if kind == "srcodec" else ()
+            known = ", ".join(sorted([*defaults, *extra, "quality", "name"]))
             msg = f"codec spec {text!r}: unknown key {key!r} for {kind}; known: {known}"
             raise UsageError(msg)
     if qualities is None:
@@ -126,6 +134,7 @@ def _check(kind: str, params: dict[str, str], qualities: tuple[int, ...], text: 
         _choice(where, "base", params["base"], BASE_CODECS.names())
         _choice(where, "upscaler", params["upscaler"], [*UPSCALERS.names(), "auto"])
         _choice(where, "scale", params["scale"], ["1", "2", "3", "4"])
+        _check_knobs(where, params)
     elif kind == "jpeg":
         _choice(where, "subsampling", params["subsampling"], _JPEG_SUBSAMPLING)
     elif kind == "webp":
@@ -152,6 +161,35 @@ def _check(kind: str, params: dict[str, str], qualities: tuple[int, ...], text: 
         raise UsageError(msg)
 
 
+def _check_knobs(where: str, params: dict[str, str]) -> None:
+    """srcodec's optional keys: knobs the chosen base has, with allowed values."""
+    from srcodec.base.pillow import KNOBS
+
+    knobs = KNOBS.get(params["base"], {})
+    for key in SRCODEC_OPTIONAL:
+        if key not in params:
+            continue
+        if key == "strength":
+            _choice(where, key, params[key], ("0", "1"))
+        elif key not in knobs:
+            msg = f"{where}: base {params['base']} has no option {key!r}"
+            raise UsageError(msg)
+        else:
+            _choice(where, key, params[key], [str(v) for v in knobs[key]])
+
+
+def base_options(params: dict[str, str]) -> dict[str, Any]:
+    """The base codec knobs of a srcodec spec, typed as the codec takes them."""
+    from srcodec.base.pillow import KNOBS
+
+    knobs = KNOBS.get(params["base"], {})
+    return {
+        key: next(v for v in knobs[key] if str(v) == params[key])
+        for key in SRCODEC_OPTIONAL
+        if key in params and key in knobs
+    }
+
+
 def _choice(where: str, key: str, value: str, allowed: list[str] | tuple[str, ...]) -> None:
     if value not in allowed:
         msg = f"{where}: {key}={value!r} is not one of {', '.join(allowed)}"
@@ -162,7 +200,9 @@ def default_name(kind: str, params: dict[str, str]) -> str:
     """Readable curve name: the kind plus every setting that differs from its default,
     e.g. "jpeg", "avif speed=8", "srcodec avif x2 bicubic"."""
     if kind == "srcodec":
-        return f"srcodec {params['base']} x{params['scale']} {params['upscaler']}"
+        extras = [f"{k}={params[k]}" for k in SRCODEC_OPTIONAL if k in params]
+        name = f"srcodec {params['base']} x{params['scale']} {params['upscaler']}"
+        return " ".join([name, *extras])
     if kind == "auto":
         extras = [f"{k}={v}" for k, v in sorted(params.items()) if AUTO_KEYS[k] != v]
         return " ".join(["srcodec auto", *extras])
