@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pytest
 import torch
@@ -10,6 +12,9 @@ from conftest import synthetic
 import srcodec
 from srcodec.upscale import UPSCALERS
 from srcodec.upscale import restore as rs
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @pytest.fixture
@@ -94,3 +99,51 @@ def test_scale2_stream_round_trip() -> None:
     assert out.size == (64, 48)
     assert "synthesized by the learned upscaler restore" in out.info["srcodec"]
     assert srcodec.decode(data, lr_only=True).size == (32, 24)
+
+
+def test_streams_of_earlier_models_still_decode() -> None:
+    """A stream names its model by hash; models kept as restore-x1@<sha8> still decode it,
+    with that model, and an unknown hash is refused."""
+    from srcodec import format as fmt
+    from srcodec import weights
+
+    kept = {h: n for h, n in weights.variants("restore-x1").items() if "@" in n}
+    assert kept  # the repo ships at least one earlier x1 model
+    old_hash, old_name = sorted(kept.items())[0]
+    img = synthetic(48, 32, seed=9)
+    data = srcodec.encode(img, scale=1, base="avif", quality=40, upscaler="restore")
+    stream = fmt.read(data)
+    h = stream.header
+    stream.header = type(h)(**{**h.__dict__, "model_hash": old_hash})
+    old_stream = fmt.write(stream)
+    out, report = srcodec.decode_with_report(old_stream, device="cpu")
+    assert old_hash.hex() in report.provenance
+    lr = np.asarray(srcodec.decode(data, lr_only=True))
+    net = rs.from_arrays(weights.load(old_name))
+    cond = rs.condition("avif", 40, srcodec.info(data)["chroma"] == "4:2:0")
+    assert np.array_equal(np.asarray(out), rs.run(net, lr, cond))
+    assert not np.array_equal(np.asarray(out), np.asarray(srcodec.decode(data, device="cpu")))
+    stream.header = type(h)(**{**h.__dict__, "model_hash": b"\xde\xad\xbe\xef"})
+    with pytest.raises(srcodec.UnsupportedError, match="deadbeef"):
+        srcodec.decode(fmt.write(stream))
+
+
+def test_export_can_keep_the_previous_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from srcodec import weights
+    from srcodec.train.export import write_model
+
+    monkeypatch.setattr(weights, "MODELS_DIR", tmp_path)
+    monkeypatch.setattr(weights, "MANIFEST", tmp_path / "manifest.json")
+    first = write_model("m", "m-tag", {"a": np.zeros(3, np.float32)})
+    weights.register("m", first, {})
+    assert weights.keep_as_variant("m") == f"m@{weights.entry('m')['sha256'][:8]}"
+    second = write_model("m", "m-tag", {"a": np.ones(3, np.float32)})
+    weights.register("m", second, {})
+    assert first.exists()  # still referenced by m@<sha8>
+    assert len(weights.variants("m")) == 2
+    third = write_model("m", "m-tag", {"a": np.full(3, 2, np.float32)})
+    weights.register("m", third, {})
+    assert not second.exists()  # replaced without keeping
+    assert len(weights.variants("m")) == 2

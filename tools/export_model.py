@@ -16,8 +16,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--run", type=Path, required=True)
     p.add_argument("--name", required=True, help="manifest name, e.g. restore-x1")
     p.add_argument("--tag", default="c32l8-train86")
+    p.add_argument(
+        "--keep-previous",
+        action="store_true",
+        help="keep the model it replaces as NAME@<sha8>, so streams made with it still decode",
+    )
     args = p.parse_args(argv)
-    path, entry = export(args.run, args.name, args.tag)
+    path, entry = export(args.run, args.name, args.tag, args.keep_previous)
     print(
         f"{path} ({path.stat().st_size} bytes) sha256 {entry['sha256'][:16]}..., "
         f"{entry['steps']} steps, {entry['cpu_hours']} CPU-h"

@@ -22,7 +22,7 @@ from srcodec.base import BASE_CODECS
 from srcodec.errors import CorruptError, LimitError, UnsupportedError
 from srcodec.format import ids
 from srcodec.format.container import DEFAULT_MAX_PIXELS
-from srcodec.upscale import UPSCALERS, SideInfo, check_scale
+from srcodec.upscale import UPSCALERS, SideInfo, check_scale, known_models
 from srcodec.upscale.bands import band_rows, upscale_bands
 
 if TYPE_CHECKING:
@@ -153,9 +153,10 @@ def _upscale_plan(stream: fmt.Stream, device: str, override: str | None) -> _Pla
     entry = UPSCALERS.by_wire_id(header.upscaler) if override is None else UPSCALERS.entry(override)
     impl = entry.get()
     check_scale(impl, header.scale, UnsupportedError)
-    if entry.wire_id == header.upscaler and header.model_hash is not None:
+    recorded = entry.wire_id == header.upscaler
+    if recorded and header.model_hash is not None:
         installed = impl.model_hash(header.scale)
-        if installed != header.model_hash:
+        if header.model_hash not in known_models(impl, header.scale):
             have = installed.hex() if installed else "none"
             msg = (
                 f"stream wants {entry.name} model {header.model_hash.hex()}, this install has "
@@ -170,9 +171,15 @@ def _upscale_plan(stream: fmt.Stream, device: str, override: str | None) -> _Pla
     base_name = BASE_CODECS.by_wire_id(header.base).name
     quality = None if header.quality == ids.QUALITY_NONE else header.quality
     subsampled = chroma_subsampled(base_name, stream.base_payload)
-    side = SideInfo(base=base_name, quality=quality, scale=header.scale, subsampled=subsampled)
+    side = SideInfo(
+        base=base_name,
+        quality=quality,
+        scale=header.scale,
+        subsampled=subsampled,
+        model_hash=header.model_hash if recorded else None,
+    )
     lr_w, lr_h = header.lr_size
-    digest = impl.model_hash(header.scale)
+    digest = side.model_hash or impl.model_hash(header.scale)
     model = f" (model {digest.hex()})" if digest else ""
     # "synthesized" only where a learned tool made pixels above the transmitted resolution
     synthesized = impl.synthesizes and header.scale > 1
@@ -187,7 +194,6 @@ def _upscale_plan(stream: fmt.Stream, device: str, override: str | None) -> _Pla
         text = f"interpolated from the transmitted {lr_w}x{lr_h} image by {entry.name}"
     else:
         text = "transmitted at full resolution"
-    recorded = entry.wire_id == header.upscaler
     if stream.strength is not None and recorded:
         text += "; its strength per channel and tile was chosen by the encoder"
     report = DecodeReport(header, (lr_w, lr_h), entry.name, chosen, synthesized, text)

@@ -49,6 +49,16 @@ def stream_hash(name: str) -> bytes:
     return bytes.fromhex(entry(name)["sha256"])[:4]
 
 
+def variants(name: str) -> dict[bytes, str]:
+    """4-byte stream hash -> manifest name, for `name` and the earlier models kept under
+    `name@<sha8>` (tools/export_model.py --keep-previous), so old streams still decode."""
+    return {
+        bytes.fromhex(e["sha256"])[:4]: key
+        for key, e in manifest().items()
+        if key == name or key.startswith(name + "@")
+    }
+
+
 @cache
 def load(name: str) -> dict[str, np.ndarray]:
     """Arrays of model `name`, after checking its SHA-256 against the manifest."""
@@ -73,6 +83,18 @@ def load(name: str) -> dict[str, np.ndarray]:
     except (ValueError, OSError) as exc:
         msg = f"model file {path.name} is unreadable: {exc}"
         raise ModelError(msg) from None
+
+
+def keep_as_variant(name: str) -> str | None:
+    """Register the current model of `name` also as `name@<sha8>` (its file stays), so
+    streams made with it keep decoding after `name` is replaced; returns the new name."""
+    models = manifest()
+    if name not in models:
+        return None
+    kept = f"{name}@{models[name]['sha256'][:8]}"
+    models[kept] = dict(models[name])
+    MANIFEST.write_text(json.dumps(models, indent=2, sort_keys=True) + "\n")
+    return kept
 
 
 def register(name: str, file: Path, meta: dict[str, Any]) -> None:

@@ -69,7 +69,8 @@ def _model_hash(spec: CodecSpec) -> str | None:
     if spec.kind == "auto":  # any shipped model may be picked: all of them key the row
         from srcodec import weights
 
-        return ",".join(sorted(e["sha256"][:8] for e in weights.manifest().values()))
+        models = weights.manifest().items()  # name@<sha8>: kept only to decode old streams
+        return ",".join(sorted(e["sha256"][:8] for k, e in models if "@" not in k))
     if spec.kind != "srcodec":
         return None
 

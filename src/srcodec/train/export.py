@@ -39,20 +39,28 @@ def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
 
 def write_model(name: str, stem: str, arrays: dict[str, np.ndarray]) -> Path:
     """Writes `arrays` as models/<stem>-<sha8>.npz, deleting the file that manifest name
-    `name` pointed at before (the caller registers the new one)."""
+    `name` pointed at before unless another entry still uses it (the caller registers the
+    new one)."""
     blob = npz_bytes(arrays)
     fname = f"{stem}-{hashlib.sha256(blob).hexdigest()[:8]}.npz"
-    old = weights.manifest().get(name, {}).get("file")
+    models = weights.manifest()
+    old = models.get(name, {}).get("file")
+    kept = {e["file"] for key, e in models.items() if key != name}  # e.g. name@<sha8>
     path = weights.MODELS_DIR / fname
     path.write_bytes(blob)
-    if old and old != fname and (weights.MODELS_DIR / old).exists():
+    if old and old != fname and old not in kept and (weights.MODELS_DIR / old).exists():
         (weights.MODELS_DIR / old).unlink()
     return path
 
 
-def export(run: Path, name: str, tag: str) -> tuple[Path, dict[str, Any]]:
+def export(
+    run: Path, name: str, tag: str, keep_previous: bool = False
+) -> tuple[Path, dict[str, Any]]:
     """Writes the EMA model of `run` into weights.MODELS_DIR as <name>-<tag>-<sha8>.npz and
-    registers it under `name` (replacing the previous file of that name)."""
+    registers it under `name`, replacing the previous model of that name, or with
+    `keep_previous` keeping it as `name@<sha8>` so its streams still decode."""
+    if keep_previous:
+        weights.keep_as_variant(name)
     ckpt = torch.load(run / CHECKPOINT, weights_only=True)
     state = json.loads(ckpt["state"])
     ema = compact.unpack_weights(ckpt["ema"])

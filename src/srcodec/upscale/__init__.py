@@ -28,6 +28,7 @@ class SideInfo:
     quality: int | None  # base quality 0-100, None for lossless bases
     scale: int
     subsampled: bool = True  # chroma coded at reduced resolution (read off the payload)
+    model_hash: bytes | None = None  # the model the stream names; None: the current one
 
 
 class Upscaler(Protocol):
@@ -48,6 +49,16 @@ class Upscaler(Protocol):
     def upscale(self, lr: np.ndarray, side: SideInfo, device: str) -> np.ndarray:
         """uint8 hxwxC -> uint8 (h*scale)x(w*scale)xC."""
         ...
+
+
+def known_models(impl: Upscaler, scale: int) -> set[bytes]:
+    """Model hashes of streams `impl` can decode at `scale`: its current model, plus the
+    earlier ones a tool keeps (restore's `model_hashes`)."""
+    more = getattr(impl, "model_hashes", None)
+    if more is not None:
+        return set(more(scale))
+    current = impl.model_hash(scale)
+    return set() if current is None else {current}
 
 
 def check_scale(impl: Upscaler, scale: int, error: type[SrcodecError] | None = None) -> None:

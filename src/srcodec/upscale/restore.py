@@ -164,6 +164,12 @@ class Restore:
         name = MODEL_NAMES.get(scale)
         return None if name is None else weights.stream_hash(name)
 
+    def model_hashes(self, scale: int) -> set[bytes]:
+        """Every model this install can decode streams of: the current one and the earlier
+        ones kept as restore-x1@<sha8> (weights.variants)."""
+        name = MODEL_NAMES.get(scale)
+        return set() if name is None else set(weights.variants(name))
+
     def upscale(self, lr: np.ndarray, side: SideInfo, device: str) -> np.ndarray:
         if side.scale not in self.scales():
             have = ", ".join(map(str, self.scales()))
@@ -172,7 +178,10 @@ class Restore:
         cond = condition(side.base, side.quality, side.subsampled)
         gray = lr.shape[2] == 1
         rgb = np.repeat(lr, 3, axis=2) if gray else lr
-        net = _model(MODEL_NAMES[side.scale], device)
+        name = MODEL_NAMES[side.scale]
+        if side.model_hash is not None:  # an older model the stream names, if kept
+            name = weights.variants(name).get(side.model_hash, name)
+        net = _model(name, device)
         out = run(net, base_image(rgb, side.scale), cond, device)
         if gray:
             out = np.floor(out.astype(np.float32).mean(axis=2, keepdims=True) + 0.5)
