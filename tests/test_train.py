@@ -11,6 +11,7 @@ import torch
 from conftest import synthetic
 from PIL import Image
 
+import srcodec
 from srcodec.train import compact, data
 from srcodec.train.families import RestoreFamily
 from srcodec.train.loop import Settings, Trainer
@@ -178,3 +179,32 @@ def test_restore_x2_warm_starts_from_x1(tmp_path: Path) -> None:
     assert trainer.state["warm_start"]["step"] == 2
     log = (tmp_path / "x2-run" / "log.jsonl").read_text().splitlines()
     assert "avif40" in log[0]  # validated against bicubic on the held-out LR
+
+
+def test_widened_restore_learns_the_learned_base(tmp_path: Path) -> None:
+    """restore-x2-learned: a warm start from a 4-base run keeps the function on the old
+    bases exactly, and the data pipeline codes LR with srcodec's learned base."""
+    from srcodec.upscale import restore as rs
+
+    torch.set_num_threads(1)
+    old = _tiny()
+    records = _records(tmp_path / "old", old)
+    Trainer(old, tmp_path / "old-run", Settings(val_minutes=1e9)).train(records, 1, max_steps=2)
+    wide = _tiny()
+    wide.bases, wide.name = 5, "restore-x2-learned"
+    assert wide.arch["bases"] == 5
+    assert "bases" not in old.arch  # runs made before keep their arch key
+    trainer = Trainer(wide, tmp_path / "wide-run", Settings())
+    trainer.warm_start(tmp_path / "old-run")
+    before = Trainer(old, tmp_path / "old-run", Settings()).ema
+    img = torch.rand(1, 3, 16, 16)
+    for base in ("avif", "jpeg"):
+        c4 = torch.from_numpy(rs.condition(base, 40, True, 4))[None]
+        c5 = torch.from_numpy(rs.condition(base, 40, True, 5))[None]
+        assert torch.allclose(before(img, c4), trainer.ema(img, c5), atol=1e-6)
+    with pytest.raises(srcodec.UnsupportedError, match="learned"):
+        rs.condition("learned", 40, False, 4)
+    lr = synthetic(32, 16, seed=4)
+    decoded, subsampled = data.code(lr, data.Variant("learned", 30))
+    assert decoded.shape == lr.shape
+    assert not subsampled

@@ -27,6 +27,7 @@ class RestoreFamily:
 
     channels: int = 32
     layers: int = 8
+    bases: int = 4  # conditioning: the first `bases` of restore.BASES (5: + learned)
     patch: int = 96
     margin: int = 8
     batch: int = 16
@@ -50,12 +51,26 @@ class RestoreFamily:
 
     @property
     def arch(self) -> dict[str, Any]:
-        return {"channels": self.channels, "layers": self.layers}
+        arch: dict[str, Any] = {"channels": self.channels, "layers": self.layers}
+        if self.bases != 4:  # runs from before the learned base have no "bases" key
+            arch["bases"] = self.bases
+        return arch
 
     def build(self) -> torch.nn.Module:
         from srcodec.upscale.restore import build
 
-        return build(self.channels, self.layers)
+        return build(self.channels, self.layers, self.bases)
+
+    def widen(self, weights: dict[str, torch.Tensor], arch: dict[str, Any]) -> dict[str, Any]:
+        """Weights of a run that knew fewer bases, for a warm start: the new bases' planes
+        start at zero weight (the same function on the old bases)."""
+        from srcodec.upscale.restore import widen_bases
+
+        same = {k: v for k, v in arch.items() if k != "bases"}
+        if same != {"channels": self.channels, "layers": self.layers}:
+            msg = f"cannot widen arch {arch} to {self.arch}"
+            raise SystemExit(msg)
+        return {**weights, "head.weight": widen_bases(weights["head.weight"], self.bases)}
 
     def loss(
         self, net: torch.nn.Module, records: list[Record], rng: np.random.Generator
@@ -68,7 +83,10 @@ class RestoreFamily:
         y = _nchw([c[1] for c in picked])
         cond = torch.from_numpy(
             np.stack(
-                [condition(c.variant.base, c.variant.quality, c.subsampled) for *_, c in picked]
+                [
+                    condition(c.variant.base, c.variant.quality, c.subsampled, self.bases)
+                    for *_, c in picked
+                ]
             )
         )
         m = self.margin
@@ -88,7 +106,7 @@ class RestoreFamily:
             for coded in rec.coded:
                 v = coded.variant
                 plain = base_image(np.asarray(coded.pixels), self.scale)
-                out = run(net, plain, condition(v.base, v.quality, coded.subsampled))
+                out = run(net, plain, condition(v.base, v.quality, coded.subsampled, self.bases))
                 gain = metrics.psnr(out[:h, :w], hr) - metrics.psnr(plain[:h, :w], hr)
                 gains.setdefault(v.tag, []).append(gain)
         per = {k: round(float(np.mean(g)), 4) for k, g in gains.items()}
@@ -113,6 +131,18 @@ def restore_x2() -> RestoreFamily:
             + [Variant("avif", 30), Variant("jpeg", 40)]
         ),
     )
+
+
+def restore_x2_learned() -> RestoreFamily:
+    """`restore-x2-learned`: restore-x2 that also knows srcodec's learned base (issue 15):
+    the same plan plus LR coded by the shipped learned-base model; warm-started from a
+    restore-x2 run (`--init`, the new base's planes start at zero)."""
+    family = restore_x2()
+    family.name = "restore-x2-learned"
+    family.bases = 5
+    family.plan = [*family.plan, ("learned", (10, 90), 2, {})]
+    family.val_variants = [*family.val_variants, Variant("learned", 30), Variant("learned", 60)]
+    return family
 
 
 def _nchw(arrays: list[np.ndarray]) -> torch.Tensor:
@@ -250,4 +280,9 @@ def _jpeg_curve(hr: np.ndarray, qualities: tuple[int, ...]) -> tuple[list[float]
     return rates, psnrs
 
 
-FAMILIES = {"restore": RestoreFamily, "restore-x2": restore_x2, "learned-base": LearnedBaseFamily}
+FAMILIES = {
+    "restore": RestoreFamily,
+    "restore-x2": restore_x2,
+    "restore-x2-learned": restore_x2_learned,
+    "learned-base": LearnedBaseFamily,
+}

@@ -96,23 +96,27 @@ class Trainer:
         self.rng.bit_generator.state = self.state["rng"]
 
     def warm_start(self, other: Path) -> None:
-        """Start a new run from another run's EMA weights (same arch), e.g. restore-x2 from
-        restore-x1; the optimiser starts fresh. Ignored once this run has steps."""
+        """Start a new run from another run's EMA weights, e.g. restore-x2 from restore-x1
+        (same arch), or through the family's `widen` (restore-x2-learned from restore-x2);
+        the optimiser starts fresh. Ignored once this run has steps."""
         if self.state["step"]:
             return
-        saved, state = self._read(other)
+        widen = getattr(self.family, "widen", None)
+        saved, state = self._read(other, check_arch=widen is None)
         weights = compact.unpack_weights(saved["ema"])
+        if state["arch"] != self.family.arch and widen is not None:
+            weights = widen(weights, state["arch"])
         self.net.load_state_dict(weights)
         self.ema.load_state_dict(weights)
         self.state["warm_start"] = {"run": str(other), "step": state["step"]}
         self.log(f"warm start from {other} (step {state['step']})")
 
-    def _read(self, run: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _read(self, run: Path, check_arch: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
         """A run's checkpoint (no pickle) and its state; SystemExit if its arch differs."""
         ckpt = run / CHECKPOINT
         saved = torch.load(ckpt, weights_only=True)
         state = json.loads(saved["state"])
-        if state["arch"] != self.family.arch:
+        if check_arch and state["arch"] != self.family.arch:
             msg = f"{ckpt} is arch {state['arch']}, asked for {self.family.arch}"
             raise SystemExit(msg)
         return saved, state

@@ -11,8 +11,10 @@ per layer than a full-resolution net of the same width):
     r = conv3x3(18->C) ReLU, (L-2) x [conv3x3(C->C) ReLU], conv3x3(C->12), shuffle2
     out = round(decoded + 255 * r)
 
-The conditioning says how the payload was made: png/jpeg/webp/avif, the quality, and
-whether its chroma was subsampled (read from the payload itself, `chroma_subsampled`).
+The conditioning says how the payload was made: png/jpeg/webp/avif (and, for models that
+know it, srcodec's learned base), the quality, and whether its chroma was subsampled (read
+from the payload itself, `chroma_subsampled`). A model's conditioning width is read off its
+first layer, so models trained before the learned base existed keep working (and refuse it).
 Training: `python tools/train.py restore` and `restore-x2` (srcodec.train); weights ship as
 models/restore-x1-*.npz and restore-x2-*.npz and describe themselves (channels, layers read
 off the shapes).
@@ -35,8 +37,12 @@ if TYPE_CHECKING:
 
     from srcodec.upscale import SideInfo
 
-BASES = ("png", "jpeg", "webp", "avif")  # order of the one-hot conditioning planes
-COND_PLANES = len(BASES) + 2  # + quality/100 + chroma-subsampled flag
+# order of the one-hot conditioning planes; a model knows the first `bases` of them (4 for
+# models trained before the learned base, 5 after)
+BASES = ("png", "jpeg", "webp", "avif", "learned")
+PIXEL_BASES = 4  # png, jpeg, webp, avif: Pillow codecs
+COND_EXTRA = 2  # + quality/100 + chroma-subsampled flag
+COND_PLANES = PIXEL_BASES + COND_EXTRA  # the width of the shipped models
 SHUFFLE = 2
 MODEL_NAMES = {1: "restore-x1", 2: "restore-x2"}  # scale -> manifest name
 TILE = 512  # tile side in pixels (even) for inference; bounds memory for any image size
@@ -49,20 +55,25 @@ def base_image(img: np.ndarray, scale: int) -> np.ndarray:
     return img if scale == 1 else resize_bicubic(np.ascontiguousarray(img), scale)
 
 
-def condition(base: str, quality: int | None, subsampled: bool) -> np.ndarray:
-    """The conditioning vector: one-hot base, quality/100 (0 if lossless), subsampled."""
-    if base not in BASES:
-        msg = f"restore is trained for bases {', '.join(BASES)}, not {base!r}"
+def condition(
+    base: str, quality: int | None, subsampled: bool, bases: int = PIXEL_BASES
+) -> np.ndarray:
+    """The conditioning vector of a model that knows the first `bases` BASES: one-hot base,
+    quality/100 (0 if lossless), subsampled."""
+    known = BASES[:bases]
+    if base not in known:
+        msg = f"this restore model is trained for bases {', '.join(known)}, not {base!r}"
         raise UnsupportedError(msg)
-    cond = np.zeros(COND_PLANES, np.float32)
-    cond[BASES.index(base)] = 1.0
+    cond = np.zeros(bases + COND_EXTRA, np.float32)
+    cond[known.index(base)] = 1.0
     cond[-2] = 0.0 if quality is None else quality / 100.0
     cond[-1] = 1.0 if subsampled else 0.0
     return cond
 
 
-def build(channels: int = 32, layers: int = 8) -> torch.nn.Module:
-    """The network (see the module docstring); forward takes even-sized N x 3 x H x W."""
+def build(channels: int = 32, layers: int = 8, bases: int = PIXEL_BASES) -> torch.nn.Module:
+    """The network (see the module docstring); forward takes even-sized N x 3 x H x W and
+    N x (bases + 2) conditioning values."""
     import torch
     from torch import nn
 
@@ -70,7 +81,9 @@ def build(channels: int = 32, layers: int = 8) -> torch.nn.Module:
         def __init__(self) -> None:
             super().__init__()
             planes = 3 * SHUFFLE * SHUFFLE
-            self.head = nn.Conv2d(planes + COND_PLANES, channels, 3, padding=1)
+            self.bases = bases
+            self.cond_planes = bases + COND_EXTRA
+            self.head = nn.Conv2d(planes + self.cond_planes, channels, 3, padding=1)
             self.body = nn.ModuleList(
                 nn.Conv2d(channels, channels, 3, padding=1) for _ in range(layers - 2)
             )
@@ -84,11 +97,11 @@ def build(channels: int = 32, layers: int = 8) -> torch.nn.Module:
             nn.init.zeros_(self.tail.bias)
 
         def forward(self, img: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
-            """img N x 3 x H x W in [0, 1] (H, W even), cond N x COND_PLANES -> the residual
+            """img N x 3 x H x W in [0, 1] (H, W even), cond N x (bases + 2) -> the residual
             N x 3 x H x W in [0, 1] units."""
             x = nn.functional.pixel_unshuffle(img, SHUFFLE)
             n, _, h, w = x.shape
-            planes = cond[:, :, None, None].expand(n, COND_PLANES, h, w).to(x.dtype)
+            planes = cond[:, :, None, None].expand(n, self.cond_planes, h, w).to(x.dtype)
             x = torch.relu(self.head(torch.cat([x, planes], 1)))
             for conv in self.body:
                 x = torch.relu(conv(x))
@@ -98,10 +111,22 @@ def build(channels: int = 32, layers: int = 8) -> torch.nn.Module:
 
 
 def arch_of(arrays: dict[str, np.ndarray]) -> dict[str, int]:
-    """channels and layers read off the weight shapes."""
-    channels = int(arrays["head.weight"].shape[0])
+    """channels, layers and known bases read off the weight shapes."""
+    channels, inputs = (int(n) for n in arrays["head.weight"].shape[:2])
     layers = 2 + sum(1 for k in arrays if k.startswith("body.") and k.endswith(".weight"))
-    return {"channels": channels, "layers": layers}
+    bases = inputs - 3 * SHUFFLE * SHUFFLE - COND_EXTRA
+    return {"channels": channels, "layers": layers, "bases": bases}
+
+
+def widen_bases(head_weight: torch.Tensor, bases: int) -> torch.Tensor:
+    """The first layer of a model that knows fewer bases, given zero weights for the new
+    bases' planes: the same function on the old bases, a start for training the new."""
+    import torch
+
+    old = head_weight.shape[1] - 3 * SHUFFLE * SHUFFLE - COND_EXTRA
+    split = 3 * SHUFFLE * SHUFFLE + old
+    extra = head_weight.new_zeros(head_weight.shape[0], bases - old, *head_weight.shape[2:])
+    return torch.cat([head_weight[:, :split], extra, head_weight[:, split:]], 1)
 
 
 def from_arrays(arrays: dict[str, np.ndarray]) -> torch.nn.Module:
@@ -175,13 +200,13 @@ class Restore:
             have = ", ".join(map(str, self.scales()))
             msg = f"restore works at scale {have}, not {side.scale}; decode with bicubic"
             raise UnsupportedError(msg)
-        cond = condition(side.base, side.quality, side.subsampled)
-        gray = lr.shape[2] == 1
-        rgb = np.repeat(lr, 3, axis=2) if gray else lr
         name = MODEL_NAMES[side.scale]
         if side.model_hash is not None:  # an older model the stream names, if kept
             name = weights.variants(name).get(side.model_hash, name)
         net = _model(name, device)
+        cond = condition(side.base, side.quality, side.subsampled, net.bases)
+        gray = lr.shape[2] == 1
+        rgb = np.repeat(lr, 3, axis=2) if gray else lr
         out = run(net, base_image(rgb, side.scale), cond, device)
         if gray:
             out = np.floor(out.astype(np.float32).mean(axis=2, keepdims=True) + 0.5)
