@@ -167,3 +167,17 @@ def test_auto_encode_writes_the_chunk_only_when_it_pays(monkeypatch: pytest.Monk
     monkeypatch.setattr(Restore, "upscale", identity)
     tied = pipeline.encode(img, scale=1, base="avif", quality=50, upscaler="restore", strength=True)
     assert fmt.read(tied).strength is None
+
+
+def test_search_fits_strength_from_effort_5() -> None:
+    from srcodec.encoder import encode_explained
+
+    img = synthetic(64, 48, seed=8)
+    data, explained = encode_explained(img, quality=50, upscaler="restore", effort=5)
+    assert explained is not None
+    assert explained.strength  # written ("+x dB for n B") or why not
+    assert any(line.startswith("strength (chunk S)") for line in explained.lines())
+    assert (fmt.read(data).strength is not None) == explained.strength.startswith("+")
+    _, at4 = encode_explained(img, quality=50, upscaler="restore", effort=4)
+    assert at4 is not None
+    assert not at4.strength
