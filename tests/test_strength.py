@@ -181,3 +181,33 @@ def test_search_fits_strength_from_effort_5() -> None:
     _, at4 = encode_explained(img, quality=50, upscaler="restore", effort=4)
     assert at4 is not None
     assert not at4.strength
+
+
+def test_strength_can_rescue_a_tool_that_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tool that is perfect on the left half and wrecks the right half loses to the plain
+    decode on its own; with its right-half tiles off it wins, so auto records it with S."""
+    from srcodec.upscale.restore import Restore
+
+    img = synthetic(128, 64, seed=11)
+    noise = np.random.default_rng(3).integers(-60, 61, img.shape)
+
+    def half_good(self: Restore, lr: np.ndarray, side: object, device: str) -> np.ndarray:
+        out = np.clip(lr.astype(int) + noise, 0, 255)
+        out[:, :64] = img[:, :64]
+        return out.astype(np.uint8)
+
+    monkeypatch.setattr(Restore, "upscale", half_good)
+    without = pipeline.encode(img, scale=1, base="avif", quality=40, strength=False)
+    assert fmt.read(without).header.upscaler == ids.UPSCALER_BICUBIC  # lost on its own
+    with_s = pipeline.encode(img, scale=1, base="avif", quality=40)
+    stream = fmt.read(with_s)
+    assert stream.header.upscaler == ids.UPSCALER_RESTORE
+    assert stream.strength is not None
+    levels = strength.read(stream.strength, 128, 64).levels
+    tile = stream.strength.tile
+    assert tile <= 64
+    assert (levels[:, 64 // tile :] == 0).all()  # the wrecked half is off
+    assert (levels[:, : 64 // tile] > 0).all()
+    out = np.asarray(decoder.decode(with_s, device="cpu")).astype(int)
+    plain = np.asarray(decoder.decode(without, device="cpu")).astype(int)
+    assert ((out - img) ** 2).mean() < ((plain - img) ** 2).mean()

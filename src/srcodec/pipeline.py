@@ -214,26 +214,36 @@ def encode(
     coded = code_base(downsample(src, scale), choice)
     name = names[0]
     outputs: dict[str, np.ndarray] = {}
+    scores: dict[str, float] = {}
     if len(names) > 1:
         from srcodec.metrics import psnr
 
-        scores = []
         for n in names:
             try:
                 outputs[n] = reconstruct(coded, n, src.size)
-                scores.append(psnr(src.pixels, outputs[n]))
+                scores[n] = psnr(src.pixels, outputs[n])
             except UnsupportedError:  # a tool not trained for this base (restore: learned)
-                scores.append(float("-inf"))
-        name = names[scores.index(max(scores))]
+                scores[n] = float("-inf")
+        name = max(names, key=lambda n: scores[n])
     stream = assemble(src, coded, name, keep_metadata)
     if strength is None:
         strength = upscaler in (None, "auto")
-    if not strength or not UPSCALERS.entry(name).get().synthesizes:
+    tool = names[0]  # the learned candidate, whether or not it won on its own
+    unusable = scores.get(tool) == float("-inf")  # not trained for this base
+    if not strength or unusable or not UPSCALERS.entry(tool).get().synthesizes:
         return stream
-    picked = choose_strength(src, coded, name, len(stream), outputs)
+    plain = stream if name == tool else assemble(src, coded, tool, keep_metadata)
+    picked = choose_strength(src, coded, tool, len(plain), outputs)
     if picked.chunk is None:
         return stream
-    return assemble(src, coded, name, keep_metadata, strength=picked.chunk)
+    adapted = assemble(src, coded, tool, keep_metadata, strength=picked.chunk)
+    if name != tool:  # bicubic won against the tool alone: S must beat it net of its bytes
+        from srcodec.upscale.strength import net_gain
+
+        gain = scores[tool] + picked.gain_db - scores[name]
+        if net_gain(gain, len(adapted) - len(stream), len(stream)) <= 0:
+            return stream
+    return adapted
 
 
 def info(

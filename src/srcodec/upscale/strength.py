@@ -150,6 +150,11 @@ class Choice:
     chunk_bytes: int  # bytes the chunk adds to the stream
 
 
+def net_gain(gain_db: float, extra_bytes: int, stream_bytes: int) -> float:
+    """PSNR gained minus what `extra_bytes` would have bought as rate (dB)."""
+    return gain_db - DB_PER_RATE_PERCENT * 100 * extra_bytes / max(stream_bytes, 1)
+
+
 def _sse(a: np.ndarray, b: np.ndarray) -> float:
     d = a.astype(np.int32) - b
     return float((d * d).sum())
@@ -169,7 +174,7 @@ def choose(original: np.ndarray, tool: np.ndarray, plain: np.ndarray, stream_byt
         chunk = write(strength)
         size = len(encode_chunk(Chunk(ids.CHUNK_STRENGTH, chunk.to_bytes())))
         gain = 10 * math.log10(base_sse / max(sse, 0.25))
-        value = gain - DB_PER_RATE_PERCENT * 100 * size / max(stream_bytes, 1)
+        value = net_gain(gain, size, stream_bytes)
         if value > best_value:
             best, best_value = Choice(chunk, gain, size), value
     return best
