@@ -159,11 +159,18 @@ def test_crops_stay_on_the_block_grid(tmp_path: Path) -> None:
         assert not coded.subsampled  # 4:4:4 read back from the payload
 
 
-def test_restore_x2_warm_starts_from_x1(tmp_path: Path) -> None:
+def _two_step_run(tmp_path: Path, name: str) -> RestoreFamily:
+    """A tiny restore family trained for 2 steps into tmp_path/<name>-run."""
     torch.set_num_threads(1)
-    x1 = _tiny()
-    records = _records(tmp_path / "x1", x1)
-    Trainer(x1, tmp_path / "x1-run", Settings(val_minutes=1e9)).train(records, 1, max_steps=2)
+    family = _tiny()
+    records = _records(tmp_path / name, family)
+    trainer = Trainer(family, tmp_path / f"{name}-run", Settings(val_minutes=1e9))
+    trainer.train(records, 1, max_steps=2)
+    return family
+
+
+def test_restore_x2_warm_starts_from_x1(tmp_path: Path) -> None:
+    x1 = _two_step_run(tmp_path, "x1")
     x2 = _tiny()
     x2.scale, x2.name = 2, "restore-x2"
     x2.plan = [("avif", (10, 40), 1, {})]
@@ -186,10 +193,7 @@ def test_widened_restore_learns_the_learned_base(tmp_path: Path) -> None:
     bases exactly, and the data pipeline codes LR with srcodec's learned base."""
     from srcodec.upscale import restore as rs
 
-    torch.set_num_threads(1)
-    old = _tiny()
-    records = _records(tmp_path / "old", old)
-    Trainer(old, tmp_path / "old-run", Settings(val_minutes=1e9)).train(records, 1, max_steps=2)
+    old = _two_step_run(tmp_path, "old")
     wide = _tiny()
     wide.bases, wide.name = 5, "restore-x2-learned"
     assert wide.arch["bases"] == 5
