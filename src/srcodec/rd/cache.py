@@ -44,8 +44,7 @@ def row_key(image_sha: str, spec: CodecSpec, quality: int) -> str:
         import srcodec.search
 
         ident["search"] = file_sha256(Path(srcodec.search.__file__))[:16]
-    strength_on = spec.params.get("strength", "1") == "1"
-    if strength_on and (spec.kind == "auto" or spec.params.get("upscaler") == "auto"):
+    if _fits_strength(spec):
         import srcodec.upscale.strength  # chunk S: a changed fit is a different codec
 
         ident["strength"] = file_sha256(Path(srcodec.upscale.strength.__file__))[:16]
@@ -58,6 +57,17 @@ def row_key(image_sha: str, spec: CodecSpec, quality: int) -> str:
         ident["base_model"] = weights.entry("learned-base")["sha256"][:16]
     blob = json.dumps(ident, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
+
+
+def _fits_strength(spec: CodecSpec) -> bool:
+    """Whether the spec's encoder fits chunk S: srcodec with upscaler=auto (unless
+    strength=0), the auto encoder from the effort that does (search.EFFORTS)."""
+    if spec.kind == "auto":
+        from srcodec.search import EFFORTS
+
+        return EFFORTS[int(spec.params["effort"])].strength
+    auto_tool = spec.kind == "srcodec" and spec.params.get("upscaler") == "auto"
+    return auto_tool and spec.params.get("strength", "1") == "1"
 
 
 def _model_hash(spec: CodecSpec) -> str | None:

@@ -12,7 +12,7 @@ every machine. gain 32 and every tile at level 2 give T itself.
 
 The encoder, which has the original, fits the gains by least squares, picks each tile's
 level by its exact squared error, and keeps the chunk only where the PSNR it buys is worth
-its bytes at AVIF's rate-distortion slope (`worth`). The tile levels are entropy-coded with
+its bytes at AVIF's rate-distortion slope (`net_gain`). The tile levels are entropy-coded with
 constriction from a 2-byte integer table in the chunk (`srcodec.entropy`).
 """
 
