@@ -90,6 +90,20 @@ def test_cpu_hour_goal_stops_the_run(tmp_path: Path) -> None:
     assert trainer.state["step"] == 3
 
 
+def test_threads_flag_beats_a_stale_threads_file(tmp_path: Path) -> None:
+    """A `threads` file left by an earlier run must not override this run's --threads."""
+    torch.set_num_threads(1)
+    family = _tiny()
+    records = _records(tmp_path, family)
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "threads").write_text("2\n")
+    trainer = Trainer(family, run, Settings(threads=1, val_minutes=1e9))
+    trainer.train(records, hours=1, max_steps=1)
+    assert torch.get_num_threads() == 1
+    assert (run / "threads").read_text().strip() == "1"
+
+
 def test_float32_checkpoints_still_load(tmp_path: Path) -> None:
     family = _tiny()
     old = Trainer(family, tmp_path / "run", Settings())

@@ -177,6 +177,9 @@ class Trainer:
         cumulative CPU time reaches `until_cpu_hours`, whichever comes first, validating
         every val_minutes and at the end."""
         s = self.settings
+        # this run's --threads wins over a file left by an earlier run; edits to the file
+        # while it runs still take effect at the next validation
+        (self.run / "threads").write_text(f"{s.threads}\n")
         self._threads()
         train = [r for r in records if r.role == "train"]
         if self.state["step"] == 0:
