@@ -104,6 +104,24 @@ def test_threads_flag_beats_a_stale_threads_file(tmp_path: Path) -> None:
     assert (run / "threads").read_text().strip() == "1"
 
 
+def test_gradient_clipping_bounds_the_update(tmp_path: Path) -> None:
+    """--clip scales the gradient down before Adam: at a norm far below Adam's eps the
+    first step barely moves the weights, where an unclipped step moves them by ~lr."""
+    torch.set_num_threads(1)
+    family = _tiny()
+    records = _records(tmp_path, family)
+    moved = {}
+    for clip in (None, 1e-12):
+        trainer = Trainer(family, tmp_path / f"run{clip}", Settings(warmup=1, clip=clip))
+        # the end-of-run checkpoint rounds weights to float16: compare like with like
+        before = [p.detach().half().float() for p in trainer.net.parameters()]
+        trainer.train(records, hours=1, max_steps=1)
+        after = trainer.net.parameters()
+        moved[clip] = max((a - b).abs().max().item() for a, b in zip(after, before, strict=True))
+    assert moved[None] > 1e-4
+    assert moved[1e-12] < 1e-6
+
+
 def test_float32_checkpoints_still_load(tmp_path: Path) -> None:
     family = _tiny()
     old = Trainer(family, tmp_path / "run", Settings())

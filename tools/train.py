@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--lr", type=float, default=4e-4)
+    p.add_argument(
+        "--clip", type=float, help="clip the gradient's global norm to this (CompressAI uses 1)"
+    )
     p.add_argument("--val", type=int, default=5, help="held-out training images")
     p.add_argument("--val-minutes", type=float, default=10.0)
     p.add_argument("--validate", action="store_true", help="validate the checkpoint, no training")
@@ -41,7 +44,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = p.parse_args(argv)
     family = FAMILIES[args.family]()
-    settings = Settings(lr=args.lr, threads=args.threads, val_minutes=args.val_minutes)
+    settings = Settings(
+        lr=args.lr, threads=args.threads, val_minutes=args.val_minutes, clip=args.clip
+    )
     trainer = Trainer(family, args.run, settings)
     if args.init:
         trainer.warm_start(args.init)

@@ -62,6 +62,7 @@ class Settings:
     seed: int = 0
     threads: int = 1
     val_minutes: float = 10.0
+    clip: float | None = None  # max global gradient norm; None: no clipping
 
 
 def _save(obj: dict[str, Any], path: Path) -> None:
@@ -203,6 +204,8 @@ class Trainer:
             loss = self.family.loss(self.net, train, self.rng)
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
+            if s.clip is not None:
+                torch.nn.utils.clip_grad_norm_(self.net.parameters(), s.clip)
             self.opt.step()
             with torch.no_grad():
                 decay = min(s.ema, (1 + step) / (10 + step))
