@@ -36,6 +36,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--clip", type=float, help="clip the gradient's global norm to this (CompressAI uses 1)"
     )
+    p.add_argument(
+        "--device", default="cpu", help="cpu, or cuda when a GPU is lent (logged as gpu_hours)"
+    )
+    p.add_argument("--batch", type=int, help="crops per step (default: the family's)")
+    p.add_argument("--patch", type=int, help="crop size in pixels (default: the family's)")
     p.add_argument("--val", type=int, default=5, help="held-out training images")
     p.add_argument("--val-minutes", type=float, default=10.0)
     p.add_argument("--validate", action="store_true", help="validate the checkpoint, no training")
@@ -44,9 +49,20 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = p.parse_args(argv)
     family = FAMILIES[args.family]()
+    for knob in ("batch", "patch"):  # a GPU wants bigger batches than the CPU plan
+        if getattr(args, knob) is not None:
+            setattr(family, knob, getattr(args, knob))
     settings = Settings(
-        lr=args.lr, threads=args.threads, val_minutes=args.val_minutes, clip=args.clip
+        lr=args.lr,
+        threads=args.threads,
+        val_minutes=args.val_minutes,
+        clip=args.clip,
+        device=args.device,
     )
+    if args.device.startswith("cuda"):
+        import torch
+
+        torch.backends.cudnn.benchmark = True  # fixed crop shapes: let cuDNN pick kernels
     trainer = Trainer(family, args.run, settings)
     if args.init:
         trainer.warm_start(args.init)

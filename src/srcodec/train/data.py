@@ -66,7 +66,7 @@ def training_files(folder: Path) -> list[Path]:
     if any(name in str(folder).lower() for name in FORBIDDEN):
         msg = f"{folder} looks like an evaluation set; train on ../shared/datasets/train"
         raise SystemExit(msg)
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".png", ".jpg"))
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".png", ".jpg", ".webp"))
     if not files:
         msg = f"no training images in {folder}"
         raise SystemExit(msg)

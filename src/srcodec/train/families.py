@@ -79,8 +79,9 @@ class RestoreFamily:
         from srcodec.upscale.restore import base_image, condition
 
         picked = crops(records, rng, self.batch, self.patch // self.scale, self.scale, align=8)
-        x = _nchw([base_image(c[0], self.scale) for c in picked])
-        y = _nchw([c[1] for c in picked])
+        device = _device(net)
+        x = _nchw_on([base_image(c[0], self.scale) for c in picked], device)
+        y = _nchw_on([c[1] for c in picked], device)
         cond = torch.from_numpy(
             np.stack(
                 [
@@ -88,7 +89,7 @@ class RestoreFamily:
                     for *_, c in picked
                 ]
             )
-        )
+        ).to(device)
         m = self.margin
         err = (x + net(x, cond) - y)[..., m:-m, m:-m]
         return err.square().mean()
@@ -145,9 +146,23 @@ def restore_x2_learned() -> RestoreFamily:
     return family
 
 
+def _device(net: torch.nn.Module) -> torch.device:
+    """Where the network being trained lives: batches are built there."""
+    return next(net.parameters()).device
+
+
 def _nchw(arrays: list[np.ndarray]) -> torch.Tensor:
     x = np.ascontiguousarray(np.stack(arrays).transpose(0, 3, 1, 2))
     return torch.from_numpy(x).float().div_(255.0)
+
+
+def _nchw_on(arrays: list[np.ndarray], device: torch.device) -> torch.Tensor:
+    """_nchw built on `device`: bytes travel, the float conversion runs there (the same
+    values; on a GPU the host's single-threaded conversion would be the bottleneck)."""
+    if device.type == "cpu":
+        return _nchw(arrays)
+    x = torch.from_numpy(np.stack(arrays)).to(device).permute(0, 3, 1, 2)
+    return x.float().div_(255.0).contiguous()
 
 
 TABLE_RADIUS = 40  # learned base: symbols -40..40 get their own table entry, others escape
@@ -188,10 +203,11 @@ class LearnedBaseFamily:
     ) -> torch.Tensor:
         from srcodec.base.learned_arch import LAMBDAS
 
-        x = _nchw(hr_crops(records, rng, self.batch, self.patch))
-        level = torch.from_numpy(rng.integers(0, len(LAMBDAS), self.batch))
+        device = _device(net)
+        x = _nchw_on(hr_crops(records, rng, self.batch, self.patch), device)
+        level = torch.from_numpy(rng.integers(0, len(LAMBDAS), self.batch)).to(device)
         x_hat, likelihood = net(x, level)
-        lam = torch.tensor(LAMBDAS)[level]
+        lam = torch.tensor(LAMBDAS, device=device)[level]
         mse = (x_hat - x).square().mean((1, 2, 3))
         bpp = -torch.log2(likelihood).sum((1, 2, 3)) / (self.patch * self.patch)
         return (lam * 255**2 * mse + bpp).mean()

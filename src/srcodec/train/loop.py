@@ -63,6 +63,20 @@ class Settings:
     threads: int = 1
     val_minutes: float = 10.0
     clip: float | None = None  # max global gradient norm; None: no clipping
+    # "cpu", or an accelerator ("cuda") when one is lent: its wall time is logged as
+    # gpu_hours, never added to cpu_hours
+    device: str = "cpu"
+
+
+def _cpu(obj: Any) -> Any:
+    """A (nested) state dict with every tensor on the CPU."""
+    if torch.is_tensor(obj):
+        return obj.cpu()
+    if isinstance(obj, dict):
+        return {k: _cpu(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_cpu(v) for v in obj]
+    return obj
 
 
 def _save(obj: dict[str, Any], path: Path) -> None:
@@ -95,6 +109,16 @@ class Trainer:
             self.state = state
         self.rng = np.random.default_rng()
         self.rng.bit_generator.state = self.state["rng"]
+        self._to(settings.device)
+
+    def _to(self, device: str) -> None:
+        """Model, EMA and Adam's moments to `device` (checkpoints always hold CPU tensors)."""
+        self.net.to(device)
+        self.ema.to(device)
+        for state in self.opt.state.values():
+            for key, value in state.items():
+                if key != "step" and torch.is_tensor(value):  # Adam keeps step on the CPU
+                    state[key] = value.to(device)
 
     def warm_start(self, other: Path) -> None:
         """Start a new run from another run's EMA weights, e.g. restore-x2 from restore-x1
@@ -135,13 +159,22 @@ class Trainer:
         resumed run matches one that went on (srcodec.train.compact)."""
         self.state["rng"] = self.rng.bit_generator.state
         saved = {
-            "model": compact.pack_weights(self.net.state_dict()),
-            "ema": compact.pack_weights(self.ema.state_dict()),
-            "opt": compact.pack_optimizer(self.opt.state_dict()),
+            "model": compact.pack_weights(_cpu(self.net.state_dict())),
+            "ema": compact.pack_weights(_cpu(self.ema.state_dict())),
+            "opt": compact.pack_optimizer(_cpu(self.opt.state_dict())),
             "state": json.dumps(self.state),
         }
         _save(saved, self.run / CHECKPOINT)
         self._load(saved)
+
+    def _add_time(self, cpu_seconds: float, wall_seconds: float) -> None:
+        """CPU training adds CPU time; accelerator training adds its wall time as gpu_hours
+        (the host thread that feeds it is not CPU training)."""
+        if self.settings.device == "cpu":
+            self.state["cpu_hours"] += cpu_seconds / 3600
+        else:
+            self.state["gpu_hours"] = self.state.get("gpu_hours", 0.0) + wall_seconds / 3600
+        self.state["wall_hours"] += wall_seconds / 3600
 
     def _threads(self) -> None:
         f = self.run / "threads"
@@ -151,7 +184,10 @@ class Trainer:
             self.log(f"threads -> {want}")
 
     def validate(self, records: list[Record], note: str = "") -> dict[str, Any]:
-        val = self.family.validate(self.ema, records)
+        on_cpu = self.settings.device == "cpu"
+        # validation codes whole images with the CPU decoder's own functions
+        net = self.ema if on_cpu else copy.deepcopy(self.ema).cpu()
+        val = self.family.validate(net, records)
         point = {
             "step": self.state["step"],
             "cpu_hours": round(self.state["cpu_hours"], 4),
@@ -160,6 +196,8 @@ class Trainer:
             "score_db": round(val["score"], 4),
             "per_variant": val["per_variant"],
         }
+        if self.state.get("gpu_hours"):
+            point["gpu_hours"] = round(self.state["gpu_hours"], 4)
         if note:
             point["note"] = note
         with (self.run / LOG).open("a") as f:
@@ -217,8 +255,7 @@ class Trainer:
             now = time.time()
             if now >= next_val:
                 cpu = time.process_time()
-                self.state["cpu_hours"] += (cpu - last_cpu) / 3600
-                self.state["wall_hours"] += (now - last_wall) / 3600
+                self._add_time(cpu - last_cpu, now - last_wall)
                 last_wall, last_cpu = now, cpu
                 self.log(f"train loss {running / count:.6f} ({count} steps)")
                 running, count = 0.0, 0
@@ -227,7 +264,6 @@ class Trainer:
                 self._threads()
                 next_val = time.time() + s.val_minutes * 60
         cpu, now = time.process_time(), time.time()
-        self.state["cpu_hours"] += (cpu - last_cpu) / 3600
-        self.state["wall_hours"] += (now - last_wall) / 3600
+        self._add_time(cpu - last_cpu, now - last_wall)
+        self.checkpoint()  # first: a failing validation must not lose the run's steps
         self.validate(records, note="end of run")
-        self.checkpoint()
