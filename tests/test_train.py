@@ -122,6 +122,19 @@ def test_gradient_clipping_bounds_the_update(tmp_path: Path) -> None:
     assert moved[1e-12] < 1e-6
 
 
+def test_accelerator_time_is_not_cpu_time(tmp_path: Path) -> None:
+    """A run on a GPU logs its wall time as gpu_hours and leaves cpu_hours alone."""
+    trainer = Trainer(_tiny(), tmp_path / "run", Settings())
+    trainer._add_time(cpu_seconds=360, wall_seconds=720)
+    assert trainer.state["cpu_hours"] == 0.1
+    assert "gpu_hours" not in trainer.state
+    trainer.settings.device = "cuda"  # only the bookkeeping is exercised: no GPU here
+    trainer._add_time(cpu_seconds=360, wall_seconds=720)
+    assert trainer.state["cpu_hours"] == 0.1
+    assert trainer.state["gpu_hours"] == 0.2
+    assert abs(trainer.state["wall_hours"] - 0.4) < 1e-12
+
+
 def test_float32_checkpoints_still_load(tmp_path: Path) -> None:
     family = _tiny()
     old = Trainer(family, tmp_path / "run", Settings())
