@@ -37,7 +37,9 @@ def main(argv: list[str] | None = None) -> None:
         "--clip", type=float, help="clip the gradient's global norm to this (CompressAI uses 1)"
     )
     p.add_argument(
-        "--device", default="cpu", help="cpu, or cuda when a GPU is lent (logged as gpu_hours)"
+        "--device",
+        default="cpu",
+        help="cpu, or cuda[:N] when a GPU is lent (its time is logged as gpu_hours)",
     )
     p.add_argument("--batch", type=int, help="crops per step (default: the family's)")
     p.add_argument("--patch", type=int, help="crop size in pixels (default: the family's)")
@@ -57,9 +59,9 @@ def main(argv: list[str] | None = None) -> None:
         threads=args.threads,
         val_minutes=args.val_minutes,
         clip=args.clip,
-        device=args.device,
+        device=_device(args.device),
     )
-    if args.device.startswith("cuda"):
+    if settings.device.startswith("cuda"):
         import torch
 
         torch.backends.cudnn.benchmark = True  # fixed crop shapes: let cuDNN pick kernels
@@ -82,6 +84,22 @@ def main(argv: list[str] | None = None) -> None:
         print(trainer.family.validate(trainer.ema, records))
         return
     trainer.train(records, args.hours, until_cpu_hours=args.until_cpu_hours)
+
+
+def _device(name: str) -> str:
+    """The decoder's own device check (a clear error without CUDA); no "auto": where a run
+    trains decides how its hours are logged, so it is asked for explicitly."""
+    from srcodec import device
+    from srcodec.errors import SrcodecError
+
+    if name == "auto":
+        msg = "--device: name cpu or cuda[:N]"
+        raise SystemExit(msg)
+    try:
+        return device.pick(name)
+    except SrcodecError as err:
+        msg = f"--device: {err}"
+        raise SystemExit(msg) from None
 
 
 if __name__ == "__main__":

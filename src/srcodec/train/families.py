@@ -80,8 +80,8 @@ class RestoreFamily:
 
         picked = crops(records, rng, self.batch, self.patch // self.scale, self.scale, align=8)
         device = _device(net)
-        x = _nchw_on([base_image(c[0], self.scale) for c in picked], device)
-        y = _nchw_on([c[1] for c in picked], device)
+        x = _nchw([base_image(c[0], self.scale) for c in picked], device)
+        y = _nchw([c[1] for c in picked], device)
         cond = torch.from_numpy(
             np.stack(
                 [
@@ -151,16 +151,12 @@ def _device(net: torch.nn.Module) -> torch.device:
     return next(net.parameters()).device
 
 
-def _nchw(arrays: list[np.ndarray]) -> torch.Tensor:
-    x = np.ascontiguousarray(np.stack(arrays).transpose(0, 3, 1, 2))
-    return torch.from_numpy(x).float().div_(255.0)
-
-
-def _nchw_on(arrays: list[np.ndarray], device: torch.device) -> torch.Tensor:
-    """_nchw built on `device`: bytes travel, the float conversion runs there (the same
-    values; on a GPU the host's single-threaded conversion would be the bottleneck)."""
-    if device.type == "cpu":
-        return _nchw(arrays)
+def _nchw(arrays: list[np.ndarray], device: torch.device | None = None) -> torch.Tensor:
+    """HWC uint8 crops -> NCHW float in [0, 1], built on `device` (default the CPU): on an
+    accelerator the bytes travel and the float conversion runs there (the same values)."""
+    if device is None or device.type == "cpu":
+        x = np.ascontiguousarray(np.stack(arrays).transpose(0, 3, 1, 2))
+        return torch.from_numpy(x).float().div_(255.0)
     x = torch.from_numpy(np.stack(arrays)).to(device).permute(0, 3, 1, 2)
     return x.float().div_(255.0).contiguous()
 
@@ -204,7 +200,7 @@ class LearnedBaseFamily:
         from srcodec.base.learned_arch import LAMBDAS
 
         device = _device(net)
-        x = _nchw_on(hr_crops(records, rng, self.batch, self.patch), device)
+        x = _nchw(hr_crops(records, rng, self.batch, self.patch), device)
         level = torch.from_numpy(rng.integers(0, len(LAMBDAS), self.batch)).to(device)
         x_hat, likelihood = net(x, level)
         lam = torch.tensor(LAMBDAS, device=device)[level]

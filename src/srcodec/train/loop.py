@@ -196,6 +196,8 @@ class Trainer:
             "score_db": round(val["score"], 4),
             "per_variant": val["per_variant"],
         }
+        if self.settings.clip is not None:
+            point["clip"] = self.settings.clip
         if self.state.get("gpu_hours"):
             point["gpu_hours"] = round(self.state["gpu_hours"], 4)
         if note:
