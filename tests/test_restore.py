@@ -147,3 +147,28 @@ def test_export_can_keep_the_previous_model(
     weights.register("m", third, {})
     assert not second.exists()  # replaced without keeping
     assert len(weights.variants("m")) == 2
+
+
+def test_x2_model_is_chosen_per_base(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A base with its own fine-tuned x2 model (learned) gets it; other bases keep the scale's
+    model; streams naming either decode; without the special model the scale's one serves."""
+    from srcodec import weights
+
+    shipped = {
+        "restore-x1": {"sha256": "11" * 32},
+        "restore-x2": {"sha256": "22" * 32},
+        "restore-x2@33333333": {"sha256": "33" * 32},
+        "restore-x2-learned": {"sha256": "44" * 32},
+    }
+    monkeypatch.setattr(weights, "manifest", lambda: shipped)
+    impl = rs.Restore()
+    assert rs.model_name(2, "learned") == "restore-x2-learned"
+    assert rs.model_name(2, "avif") == rs.model_name(2) == "restore-x2"
+    assert rs.model_name(1, "learned") == "restore-x1"
+    assert impl.model_hash(2, "learned") == b"\x44" * 4
+    assert impl.model_hash(2, "avif") == b"\x22" * 4
+    assert impl.model_hashes(2) == {b"\x22" * 4, b"\x33" * 4, b"\x44" * 4}
+    assert impl.model_hashes(1) == {b"\x11" * 4}
+    del shipped["restore-x2-learned"]
+    assert rs.model_name(2, "learned") == "restore-x2"
+    assert impl.model_hashes(2) == {b"\x22" * 4, b"\x33" * 4}

@@ -257,3 +257,16 @@ def test_widened_restore_learns_the_learned_base(tmp_path: Path) -> None:
     decoded, subsampled = data.code(lr, data.Variant("learned", 30))
     assert decoded.shape == lr.shape
     assert not subsampled
+
+
+def test_cache_of_learned_variants_follows_the_learned_base_export(tmp_path: Path) -> None:
+    """Variants coded by the learned base change with its export: they get their own cache."""
+    from srcodec import weights
+    from srcodec.train.data import default_cache
+
+    plain = [("avif", (5, 75), 4, {})]
+    assert default_cache("restore-x2", 2, plain, tmp_path) == tmp_path / "restore-x2-x2"
+    sha8 = weights.entry("learned-base")["sha256"][:8]
+    mixed = [*plain, ("learned", (10, 90), 2, {})]
+    got = default_cache("restore-x2-learned", 2, mixed, tmp_path)
+    assert got == tmp_path / f"restore-x2-learned-x2-base{sha8}"

@@ -5,7 +5,8 @@
     python tools/train.py restore-x2 --run training/restore-x2 --init training/restore-x1
 
 Data: ../shared/datasets/train only (evaluation sets are refused); coded variants are
-cached under runs/cache/<family>-x<scale> (rebuilt identically on a fresh machine).
+cached under runs/cache/<family>-x<scale>[-base<learned-base sha8>] (rebuilt identically
+on a fresh machine).
 Export a shipped model with tools/export_model.py.
 """
 
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     trainer = Trainer(family, args.run, settings)
     if args.init:
         trainer.warm_start(args.init)
-    cache = args.cache or Path("runs/cache") / f"{family.name}-x{family.scale}"
+    cache = args.cache or data.default_cache(family.name, family.scale, family.plan)
     records = data.build(
         args.data,
         cache,

@@ -154,8 +154,9 @@ def _upscale_plan(stream: fmt.Stream, device: str, override: str | None) -> _Pla
     impl = entry.get()
     check_scale(impl, header.scale, UnsupportedError)
     recorded = entry.wire_id == header.upscaler
+    base_name = BASE_CODECS.by_wire_id(header.base).name
     if recorded and header.model_hash is not None:
-        installed = impl.model_hash(header.scale)
+        installed = impl.model_hash(header.scale, base_name)
         if header.model_hash not in known_models(impl, header.scale):
             have = installed.hex() if installed else "none"
             msg = (
@@ -168,7 +169,6 @@ def _upscale_plan(stream: fmt.Stream, device: str, override: str | None) -> _Pla
     chosen = device if impl.uses_torch else "cpu"
     from srcodec.base.pillow import chroma_subsampled
 
-    base_name = BASE_CODECS.by_wire_id(header.base).name
     quality = None if header.quality == ids.QUALITY_NONE else header.quality
     subsampled = chroma_subsampled(base_name, stream.base_payload)
     side = SideInfo(
@@ -179,7 +179,7 @@ def _upscale_plan(stream: fmt.Stream, device: str, override: str | None) -> _Pla
         model_hash=header.model_hash if recorded else None,
     )
     lr_w, lr_h = header.lr_size
-    digest = side.model_hash or impl.model_hash(header.scale)
+    digest = side.model_hash or impl.model_hash(header.scale, base_name)
     model = f" (model {digest.hex()})" if digest else ""
     # "synthesized" only where a learned tool made pixels above the transmitted resolution
     synthesized = impl.synthesizes and header.scale > 1

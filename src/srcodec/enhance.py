@@ -109,7 +109,7 @@ def enhance(data: bytes, tool: str = "auto", device: str = "auto") -> Enhanced:
         raise UsageError(msg)
     coded = Coded(Choice(1, base, quality), data, pixels, subsampled)
     out = pipeline.reconstruct(coded, name, (pixels.shape[1], pixels.shape[0]), device)
-    digest = impl.model_hash(1)
+    digest = impl.model_hash(1, base)
     model = f" (model {digest.hex()})" if digest else ""
     article = "an" if base == "avif" else "a"
     text = (

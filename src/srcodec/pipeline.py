@@ -140,7 +140,7 @@ def assemble(
         base=BASE_CODECS.entry(choice.base).wire_id,
         quality=ids.QUALITY_NONE if choice.quality is None else choice.quality,
         upscaler=up_entry.wire_id,
-        model_hash=up_entry.get().model_hash(choice.scale),
+        model_hash=up_entry.get().model_hash(choice.scale, choice.base),
         source_16bit=src.source_16bit,
     )
     alpha = alpha_png

@@ -88,7 +88,7 @@ def _model_hash(spec: CodecSpec) -> str | None:
     name = spec.params["upscaler"]
     if name == "auto":  # the encoder chooses between this learned model and bicubic
         name = default_upscaler(scale)
-    digest = UPSCALERS.entry(name).get().model_hash(scale)
+    digest = UPSCALERS.entry(name).get().model_hash(scale, spec.params.get("base"))
     return digest.hex() if digest else None
 
 

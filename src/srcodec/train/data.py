@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,7 +25,6 @@ from srcodec.base.pillow import chroma_subsampled
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
 FORBIDDEN = ("kodak", "set5", "set14")  # evaluation sets: never train on them
 
@@ -86,6 +86,17 @@ def held_out(folder: Path, val_count: int = 5, seed: int = 0) -> list[Path]:
     files = training_files(folder)
     order = np.random.default_rng(seed).permutation(len(files))
     return [files[i] for i in sorted(order[len(files) - val_count :].tolist())]
+
+
+def default_cache(name: str, scale: int, plan: TrainPlan, root: Path = Path("runs/cache")) -> Path:
+    """runs/cache/<family>-x<scale>, plus the learned base's model hash when the plan codes
+    with it: a new export codes different pixels, so it must not reuse the old ones."""
+    folder = f"{name}-x{scale}"
+    if any(base == "learned" for base, *_ in plan):
+        from srcodec import weights
+
+        folder += "-base" + weights.entry("learned-base")["sha256"][:8]
+    return root / folder
 
 
 def build(

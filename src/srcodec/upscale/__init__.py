@@ -41,8 +41,9 @@ class Upscaler(Protocol):
         """The scales this upscaler has a model for (checked at encode and decode)."""
         ...
 
-    def model_hash(self, scale: int) -> bytes | None:
-        """First 4 bytes of the SHA-256 of the model file used at `scale`, recorded in HEAD;
+    def model_hash(self, scale: int, base: str | None = None) -> bytes | None:
+        """First 4 bytes of the SHA-256 of the model file used at `scale` for payloads of
+        `base` (a tool may ship a model fine-tuned on one base), recorded in HEAD;
         None: no model."""
         ...
 

@@ -45,6 +45,8 @@ COND_EXTRA = 2  # + quality/100 + chroma-subsampled flag
 COND_PLANES = PIXEL_BASES + COND_EXTRA  # the width of the shipped models
 SHUFFLE = 2
 MODEL_NAMES = {1: "restore-x1", 2: "restore-x2"}  # scale -> manifest name
+# a model fine-tuned on one base's decoded LR, used for that base when it is shipped
+BASE_MODEL_NAMES = {(2, "learned"): "restore-x2-learned"}
 TILE = 512  # tile side in pixels (even) for inference; bounds memory for any image size
 OVERLAP = 24  # context pixels per side (even); > the receptive radius 2 * (L + 1)
 
@@ -176,6 +178,26 @@ def run(
     return out[:h, :w]
 
 
+def model_name(scale: int, base: str | None = None) -> str | None:
+    """The shipped model used for streams of `base` at `scale`: the base's own fine-tuned
+    model when there is one, else the scale's model; None: no model for that scale."""
+    special = BASE_MODEL_NAMES.get((scale, base or ""))
+    if special is not None and special in weights.manifest():
+        return special
+    return MODEL_NAMES.get(scale)
+
+
+def _variants(scale: int) -> dict[bytes, str]:
+    """Stream hash -> manifest name of every model kept for `scale`, any base."""
+    names = [MODEL_NAMES.get(scale)]
+    names += [n for (s, _), n in BASE_MODEL_NAMES.items() if s == scale]
+    found: dict[bytes, str] = {}
+    for name in names:
+        if name is not None and name in weights.manifest():
+            found.update(weights.variants(name))
+    return found
+
+
 class Restore:
     name = "restore"
     synthesizes = True
@@ -185,24 +207,23 @@ class Restore:
     def scales(self) -> tuple[int, ...]:
         return tuple(s for s, n in MODEL_NAMES.items() if n in weights.manifest())
 
-    def model_hash(self, scale: int) -> bytes | None:
-        name = MODEL_NAMES.get(scale)
+    def model_hash(self, scale: int, base: str | None = None) -> bytes | None:
+        name = model_name(scale, base)
         return None if name is None else weights.stream_hash(name)
 
     def model_hashes(self, scale: int) -> set[bytes]:
-        """Every model this install can decode streams of: the current one and the earlier
-        ones kept as restore-x1@<sha8> (weights.variants)."""
-        name = MODEL_NAMES.get(scale)
-        return set() if name is None else set(weights.variants(name))
+        """Every model this install can decode streams of at `scale`: the current ones (per
+        base) and the earlier ones kept as restore-x1@<sha8> (weights.variants)."""
+        return set(_variants(scale))
 
     def upscale(self, lr: np.ndarray, side: SideInfo, device: str) -> np.ndarray:
         if side.scale not in self.scales():
             have = ", ".join(map(str, self.scales()))
             msg = f"restore works at scale {have}, not {side.scale}; decode with bicubic"
             raise UnsupportedError(msg)
-        name = MODEL_NAMES[side.scale]
-        if side.model_hash is not None:  # an older model the stream names, if kept
-            name = weights.variants(name).get(side.model_hash, name)
+        name = model_name(side.scale, side.base) or MODEL_NAMES[side.scale]
+        if side.model_hash is not None:  # the model the stream names, if this install has it
+            name = _variants(side.scale).get(side.model_hash, name)
         net = _model(name, device)
         cond = condition(side.base, side.quality, side.subsampled, net.bases)
         gray = lr.shape[2] == 1
