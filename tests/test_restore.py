@@ -172,3 +172,18 @@ def test_x2_model_is_chosen_per_base(monkeypatch: pytest.MonkeyPatch) -> None:
     del shipped["restore-x2-learned"]
     assert rs.model_name(2, "learned") == "restore-x2"
     assert impl.model_hashes(2) == {b"\x22" * 4, b"\x33" * 4}
+
+
+def test_learned_base_streams_use_their_own_x2_model() -> None:
+    from srcodec import weights
+
+    if "restore-x2-learned" not in weights.manifest():
+        pytest.skip("no restore-x2-learned model shipped")
+    img = synthetic(48, 32, seed=4)
+    learned = srcodec.encode(img, scale=2, base="learned", quality=40, upscaler="restore")
+    avif = srcodec.encode(img, scale=2, base="avif", quality=40, upscaler="restore")
+    assert srcodec.info(learned)["model_hash"] == weights.stream_hash("restore-x2-learned").hex()
+    assert srcodec.info(avif)["model_hash"] == weights.stream_hash("restore-x2").hex()
+    out = srcodec.decode(learned)
+    assert out.size == (48, 32)
+    assert weights.stream_hash("restore-x2-learned").hex() in out.info["srcodec"]

@@ -146,6 +146,18 @@ def restore_x2_learned() -> RestoreFamily:
     return family
 
 
+def restore_x1_learned() -> RestoreFamily:
+    """`restore-x1-learned`: the scale-1 restore network for srcodec's learned base only
+    (restore picks a model per base), on whole images coded by the shipped learned-base
+    model at random qualities; warm-started from restore-x1 (`--init`)."""
+    return RestoreFamily(
+        name="restore-x1-learned",
+        bases=5,
+        plan=[("learned", (0, 100), 3, {})],
+        val_variants=[Variant("learned", q) for q in (20, 50, 80)],
+    )
+
+
 def _device(net: torch.nn.Module) -> torch.device:
     """Where the network being trained lives: batches are built there."""
     return next(net.parameters()).device
@@ -296,5 +308,6 @@ FAMILIES = {
     "restore": RestoreFamily,
     "restore-x2": restore_x2,
     "restore-x2-learned": restore_x2_learned,
+    "restore-x1-learned": restore_x1_learned,
     "learned-base": LearnedBaseFamily,
 }

@@ -17,7 +17,10 @@ from the payload itself, `chroma_subsampled`). A model's conditioning width is r
 first layer, so models trained before the learned base existed keep working (and refuse it).
 Training: `python tools/train.py restore` and `restore-x2` (srcodec.train); weights ship as
 models/restore-x1-*.npz and restore-x2-*.npz and describe themselves (channels, layers read
-off the shapes).
+off the shapes). A base whose decoded images differ a lot from the Pillow codecs' (the
+learned base: blur and transform ringing, not blocks) gets its own fine-tuned model per
+scale (BASE_MODEL_NAMES, e.g. restore-x2-learned); the stream's model hash names whichever
+file was used, so the decoder needs no extra field.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ COND_PLANES = PIXEL_BASES + COND_EXTRA  # the width of the shipped models
 SHUFFLE = 2
 MODEL_NAMES = {1: "restore-x1", 2: "restore-x2"}  # scale -> manifest name
 # a model fine-tuned on one base's decoded LR, used for that base when it is shipped
-BASE_MODEL_NAMES = {(2, "learned"): "restore-x2-learned"}
+BASE_MODEL_NAMES = {(1, "learned"): "restore-x1-learned", (2, "learned"): "restore-x2-learned"}
 TILE = 512  # tile side in pixels (even) for inference; bounds memory for any image size
 OVERLAP = 24  # context pixels per side (even); > the receptive radius 2 * (L + 1)
 
