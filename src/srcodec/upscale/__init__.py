@@ -110,7 +110,10 @@ UPSCALERS: Registry[Upscaler] = Registry(
             ids.UPSCALER_RESTORE,
             _lazy("srcodec.upscale.restore", "Restore"),
             requires=("torch",),
-            summary="luma+chroma restoration CNN at half resolution, conditioned (x1)",
+            summary=(
+                "luma+chroma restoration CNN at half resolution, conditioned (x1, x2; "
+                "own models for the learned base)"
+            ),
             learned=True,
         ),
     ],
