@@ -187,3 +187,15 @@ def test_learned_base_streams_use_their_own_x2_model() -> None:
     out = srcodec.decode(learned)
     assert out.size == (48, 32)
     assert weights.stream_hash("restore-x2-learned").hex() in out.info["srcodec"]
+
+
+def test_learned_base_streams_use_their_own_x1_model() -> None:
+    from srcodec import weights
+
+    if "restore-x1-learned" not in weights.manifest():
+        pytest.skip("no restore-x1-learned model shipped")
+    img = synthetic(40, 32, seed=5)
+    learned = srcodec.encode(img, scale=1, base="learned", quality=50, upscaler="restore")
+    want = weights.stream_hash("restore-x1-learned").hex()
+    assert srcodec.info(learned)["model_hash"] == want
+    assert want in srcodec.decode(learned).info["srcodec"]
