@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pytest
 import torch
 
 import srcodec
 from srcodec import entropy
-from srcodec.base import BASE_CODECS, learned
+from srcodec.base import BASE_CODECS, learned, learned_context
 from srcodec.errors import CorruptError, FormatError, TruncatedError, UnsupportedError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 
 def _tables(channels: int, radius: int, seed: int = 0) -> np.ndarray:
@@ -99,7 +106,7 @@ def test_gray_and_scale_2() -> None:
 
 def test_payload_records_the_model_hash() -> None:
     payload = learned.CODEC.encode(_image(16, 16), 50)
-    assert payload[0] == learned.VERSION
+    assert payload[0] == (1 if learned.model().context else 0)
     assert payload[1:5] == learned.model().hash
     assert payload[5] == 50
 
@@ -110,10 +117,46 @@ def test_quality_raises_the_rate() -> None:
     assert sizes[0] < sizes[1] < sizes[2]
 
 
+def _context_model(net: torch.nn.Module) -> learned_context.ContextModel:
+    """A context model counted on a few synthetic images, for when the shipped model has
+    none (it is only there in exports made since payload version 1)."""
+    latents = [learned.analyse(net, _image(64, 48, seed), q) for seed in range(4) for q in (0, 60)]
+    return learned_context.fit(latents, 40, buckets=4, tables=8)
+
+
+@pytest.fixture(scope="module", params=[0, 1])
+def version(request: pytest.FixtureRequest) -> Iterator[int]:
+    """Runs the tests that use it with payload version 0 (per-channel tables) and 1
+    (context model), whichever the shipped model writes, by swapping the model's context."""
+    shipped = learned.model()
+    context = shipped.context or _context_model(shipped.net)
+    swapped = dataclasses.replace(shipped, context=context if request.param else None)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(learned, "model", lambda name=learned.MODEL: swapped)
+        yield request.param
+
+
 @pytest.fixture(scope="module")
-def stream() -> tuple[bytes, tuple[int, int]]:
+def stream(version: int) -> tuple[bytes, tuple[int, int]]:
     img = _image(40, 24, seed=3)
-    return learned.CODEC.encode(img, 60), (40, 24)
+    payload = learned.CODEC.encode(img, 60)
+    assert payload[0] == version
+    return payload, (40, 24)
+
+
+def test_only_version_1_needs_a_context_model(stream: tuple) -> None:
+    """A model without a context model still decodes version 0 streams (those of earlier
+    exports) and refuses version 1 ones."""
+    payload, size = stream
+    expected = learned.CODEC.decode(payload, size, 3)
+    bare = dataclasses.replace(learned.model(), context=None)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(learned, "model", lambda name=learned.MODEL: bare)
+        if payload[0] == 0:
+            assert np.array_equal(learned.CODEC.decode(payload, size, 3), expected)
+        else:
+            with pytest.raises(CorruptError, match="no context model"):
+                learned.CODEC.decode(payload, size, 3)
 
 
 def test_symbols_identical_across_threads_and_dtypes(stream: tuple) -> None:
@@ -259,9 +302,40 @@ def test_training_family_step_and_tables() -> None:
     loss.backward()
     assert torch.isfinite(loss)
     assert net.g_a[0].weight.grad is not None
-    tables = family.export_arrays(net)["tables"]
+    tables = family.tables(net)
     assert tables.shape == (6, 2 * TABLE_RADIUS + 2)
     entropy.check_tables(tables)
+
+
+def test_export_counts_a_context_model_on_training_images_only(tmp_path: Path) -> None:
+    """export_arrays fits the context model on the training images, skipping held-out."""
+    from PIL import Image
+
+    from srcodec.train.data import held_out
+    from srcodec.train.families import TABLE_RADIUS, LearnedBaseFamily
+
+    for i in range(7):
+        Image.fromarray(_image(48 + 16 * i, 32, seed=i)).save(tmp_path / f"img{i}.png")
+    family = LearnedBaseFamily(n=8, m=6)
+    net = family.build().eval()
+    seen: list[tuple[int, int]] = []
+    analyse = learned.analyse
+
+    def spy(net: torch.nn.Module, lr: np.ndarray, quality: int) -> np.ndarray:
+        seen.append(lr.shape[:2])
+        return analyse(net, lr, quality)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(learned, "analyse", spy)
+        arrays = family.export_arrays(net, tmp_path)
+    held = {int(p.stem[3:]) for p in held_out(tmp_path)}
+    widths = {w for _, w in seen}
+    assert widths == {48 + 16 * i for i in range(7) if i not in held}
+    assert len(seen) == 11 * (7 - len(held))
+    context = learned_context.ContextModel.from_arrays(arrays)
+    assert context is not None
+    assert context.radius == TABLE_RADIUS
+    assert context.classes.shape[0] == 6
 
 
 def test_payload_parsing_does_not_import_torch() -> None:

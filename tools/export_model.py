@@ -21,8 +21,14 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="keep the model it replaces as NAME@<sha8>, so streams made with it still decode",
     )
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=Path("../shared/datasets/train"),
+        help="training images, for statistics an export counts (learned-base: context model)",
+    )
     args = p.parse_args(argv)
-    path, entry = export(args.run, args.name, args.tag, args.keep_previous)
+    path, entry = export(args.run, args.name, args.tag, args.keep_previous, args.data)
     print(
         f"{path} ({path.stat().st_size} bytes) sha256 {entry['sha256'][:16]}..., "
         f"{entry['steps']} steps, {entry['cpu_hours']} CPU-h"

@@ -13,9 +13,14 @@ in a separate byte string; |value| is capped at MAX_ESCAPE (the encoder clamps).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from srcodec.errors import CorruptError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 TOTAL = 1 << 16
 MAX_ESCAPE = 1 << 15
@@ -45,7 +50,8 @@ def check_tables(counts: np.ndarray) -> None:
         raise ValueError(msg)
 
 
-def _models(counts: np.ndarray) -> list:
+def categoricals(counts: np.ndarray) -> list:
+    """One constriction model per table row, exact from the integer counts."""
     import constriction
 
     probs = counts.astype(np.float64) / TOTAL
@@ -91,54 +97,81 @@ def _unzigzag(data: bytes, count: int) -> np.ndarray:
     return values
 
 
+def to_indices(symbols: np.ndarray, radius: int) -> tuple[np.ndarray, bytes]:
+    """int values -> (table indices 0..2R+1, 2R+1 the escape; the escape bytes: escaped
+    values zigzag LEB128 in raster order). Values beyond MAX_ESCAPE are clamped."""
+    values = np.clip(np.asarray(symbols, np.int64), -MAX_ESCAPE, MAX_ESCAPE)
+    index = values + radius
+    escaped = (index < 0) | (index > 2 * radius)
+    index[escaped] = 2 * radius + 1
+    return index, _zigzag(values[escaped])
+
+
+def from_indices(index: np.ndarray, escapes: bytes, radius: int) -> np.ndarray:
+    """Inverse of to_indices; CorruptError if the escape bytes do not match."""
+    escaped = index == 2 * radius + 1
+    values = index - radius
+    values[escaped] = _unzigzag(escapes, int(escaped.sum()))
+    return values
+
+
 def encode(symbols: np.ndarray, counts: np.ndarray) -> tuple[bytes, bytes]:
     """int (C, n) values, one table row per channel -> (ANS words as little-endian uint32
     bytes, escape bytes). Channel 0 decodes first, each channel in raster order."""
     import constriction
 
     check_tables(counts)
-    radius = (counts.shape[1] - 2) // 2
-    values = np.clip(np.asarray(symbols, np.int64), -MAX_ESCAPE, MAX_ESCAPE)
-    index = values + radius
-    escaped = (index < 0) | (index > 2 * radius)
-    index[escaped] = 2 * radius + 1
-    models = _models(counts)
+    index, escapes = to_indices(symbols, (counts.shape[1] - 2) // 2)
+    models = categoricals(counts)
     coder = constriction.stream.stack.AnsCoder()
-    for c in range(values.shape[0] - 1, -1, -1):  # a stack: the last encoded decodes first
+    for c in range(index.shape[0] - 1, -1, -1):  # a stack: the last encoded decodes first
         coder.encode_reverse(index[c].astype(np.int32), models[c])
-    words = coder.get_compressed().astype("<u4").tobytes()
-    return words, _zigzag(values[escaped])
+    return coder.get_compressed().astype("<u4").tobytes(), escapes
+
+
+def ans_words(words: bytes) -> np.ndarray:
+    """Checked ANS words: a multiple of 4 bytes, not ending in a zero word."""
+    if len(words) % 4:
+        msg = f"learned entropy-coded data is {len(words)} bytes, not a multiple of 4"
+        raise CorruptError(msg)
+    data = np.frombuffer(words, "<u4").astype(np.uint32)
+    if len(data) and data[-1] == 0:
+        msg = "learned entropy-coded data ends in a zero word (not a sealed ANS stream)"
+        raise CorruptError(msg)
+    return data
+
+
+def decoding(run: Callable[[Any], None], words: bytes) -> None:
+    """Runs run(coder) on an ANS decoder over `words`; every failure of the third-party
+    decoder on untrusted data, and words left over, raise CorruptError."""
+    import constriction
+
+    data = ans_words(words)
+    try:
+        coder = constriction.stream.stack.AnsCoder(data)
+        run(coder)
+        left = not coder.is_empty()
+    except CorruptError:
+        raise
+    except Exception as exc:
+        msg = f"learned entropy-coded data does not decode: {type(exc).__name__}: {exc}"
+        raise CorruptError(msg) from None
+    if left:
+        msg = "learned entropy-coded data has words left after the last symbol"
+        raise CorruptError(msg)
 
 
 def decode(words: bytes, escapes: bytes, counts: np.ndarray, n: int) -> np.ndarray:
     """Inverse of encode for (C, n) symbols, C = len(counts). Work and memory are bounded
     by C * n (the caller derives n from the header's size); any inconsistency, including
     words left over, raises CorruptError."""
-    import constriction
-
     check_tables(counts)
-    if len(words) % 4:
-        msg = f"learned entropy-coded data is {len(words)} bytes, not a multiple of 4"
-        raise CorruptError(msg)
-    radius = (counts.shape[1] - 2) // 2
-    data = np.frombuffer(words, "<u4").astype(np.uint32)
-    if len(data) and data[-1] == 0:
-        msg = "learned entropy-coded data ends in a zero word (not a sealed ANS stream)"
-        raise CorruptError(msg)
-    models = _models(counts)
+    models = categoricals(counts)
     out = np.empty((len(counts), n), np.int64)
-    try:
-        coder = constriction.stream.stack.AnsCoder(data)
+
+    def run(coder: Any) -> None:
         for c in range(len(counts)):
             out[c] = coder.decode(models[c], n)
-        left = not coder.is_empty()
-    except Exception as exc:  # untrusted data into a third-party decoder
-        msg = f"learned entropy-coded data does not decode: {type(exc).__name__}: {exc}"
-        raise CorruptError(msg) from None
-    if left:
-        msg = "learned entropy-coded data has words left after the last symbol"
-        raise CorruptError(msg)
-    escaped = out == 2 * radius + 1
-    values = out - radius
-    values[escaped] = _unzigzag(escapes, int(escaped.sum()))
-    return values
+
+    decoding(run, words)
+    return from_indices(out, escapes, (counts.shape[1] - 2) // 2)

@@ -1,7 +1,7 @@
 """Base codec `learned` (spec §6.1.1): our own factorized-prior transform codec.
 
 Payload (spec §6.1.1), all integers unsigned:
-  version   1 byte   0
+  version   1 byte   0: per-channel tables; 1: context-adaptive tables (learned_context)
   model     4 bytes  first 4 bytes of the SHA-256 of the model file (HEAD's model slot
                      belongs to the upscaler, so the base layer carries its own)
   quality   1 byte   0-100: the rate position, quality / 100 * (levels - 1)
@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from srcodec import entropy
+from srcodec.base import learned_context
+from srcodec.base.learned_context import ContextModel
 from srcodec.errors import BackendUnavailableError, CorruptError, UnsupportedError, UsageError
 from srcodec.format.chunks import decode_varint, encode_varint
 from srcodec.upscale.bands import BAND_PIXELS
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
     import torch
 
 MODEL = "learned-base"
-VERSION = 0
+VERSIONS = (0, 1)  # 1 when the model file has a context model, else 0
 STRIDE = 16
 
 # Latent rows of context above and below a synthesis strip. g_s is four transposed convs
@@ -64,8 +66,9 @@ STRIP_PIXELS = BAND_PIXELS // 4
 @dataclass(frozen=True)
 class Model:
     net: Any  # learned_arch.FactorizedCodec, eval mode, float32
-    tables: np.ndarray  # int32 (M, 2R + 2)
+    tables: np.ndarray  # int32 (M, 2R + 2): payload version 0
     hash: bytes  # 4 bytes
+    context: ContextModel | None = None  # payload version 1, in models exported since
 
     @property
     def levels(self) -> int:
@@ -103,7 +106,8 @@ def model(name: str = MODEL) -> Model:
     net.load_state_dict(state)
     tables = arrays["tables"].astype(np.int32)
     entropy.check_tables(tables)
-    return Model(net.eval(), tables, weights.stream_hash(name))
+    context = ContextModel.from_arrays(arrays)
+    return Model(net.eval(), tables, weights.stream_hash(name), context)
 
 
 def model_for(model_hash: bytes) -> Model:
@@ -194,9 +198,9 @@ def synthesize(
     return out
 
 
-def pack(model_hash: bytes, quality: int, words: bytes, escapes: bytes) -> bytes:
+def pack(version: int, model_hash: bytes, quality: int, words: bytes, escapes: bytes) -> bytes:
     return (
-        bytes([VERSION])
+        bytes([version])
         + model_hash
         + bytes([quality])
         + encode_varint(len(escapes))
@@ -204,13 +208,13 @@ def pack(model_hash: bytes, quality: int, words: bytes, escapes: bytes) -> bytes
     )
 
 
-def unpack(payload: bytes) -> tuple[bytes, int, bytes, bytes]:
-    """payload -> (model hash, quality, words, escapes); spec §6.1.1."""
+def unpack(payload: bytes) -> tuple[int, bytes, int, bytes, bytes]:
+    """payload -> (version, model hash, quality, words, escapes); spec §6.1.1."""
     if len(payload) < 7:
         msg = f"truncated: learned base payload is {len(payload)} bytes, under its 7-byte header"
         raise CorruptError(msg)
-    if payload[0] != VERSION:
-        msg = f"learned base payload version {payload[0]}; this decoder knows {VERSION}"
+    if payload[0] not in VERSIONS:
+        msg = f"learned base payload version {payload[0]}; this decoder knows 0 and 1"
         raise UnsupportedError(msg)
     model_hash, quality = bytes(payload[1:5]), payload[5]
     if quality > 100:
@@ -220,17 +224,23 @@ def unpack(payload: bytes) -> tuple[bytes, int, bytes, bytes]:
     if esc_len > len(payload) - pos:
         msg = f"truncated: learned escapes declare {esc_len} bytes, {len(payload) - pos} remain"
         raise CorruptError(msg)
-    return model_hash, quality, bytes(payload[pos + esc_len :]), bytes(payload[pos : pos + esc_len])
+    words, escapes = bytes(payload[pos + esc_len :]), bytes(payload[pos : pos + esc_len])
+    return payload[0], model_hash, quality, words, escapes
 
 
 def decode_symbols(payload: bytes, size: tuple[int, int]) -> tuple[np.ndarray, int, Model]:
     """payload -> (int64 latents (M, h, w), quality, model) for an LR image of size (W, H).
     No float maths: the symbols are the same on every machine (spec §6.1.1)."""
-    model_hash, quality, words, escapes = unpack(payload)
+    version, model_hash, quality, words, escapes = unpack(payload)
     m = model_for(model_hash)
     h, w = -(-size[1] // STRIDE), -(-size[0] // STRIDE)
-    values = entropy.decode(words, escapes, m.tables, h * w)
-    return values.reshape(len(m.tables), h, w), quality, m
+    if version == 0:
+        values = entropy.decode(words, escapes, m.tables, h * w)
+        return values.reshape(len(m.tables), h, w), quality, m
+    if m.context is None:
+        msg = f"learned base payload version 1, but model {model_hash.hex()} has no context model"
+        raise CorruptError(msg)
+    return learned_context.decode(words, escapes, m.context, (len(m.tables), h, w)), quality, m
 
 
 @dataclass(frozen=True)
@@ -251,8 +261,11 @@ class LearnedCodec:
             raise UsageError(msg)
         m = model()
         symbols = analyse(m.net, lr, quality)
-        words, escapes = entropy.encode(symbols.reshape(len(symbols), -1), m.tables)
-        return pack(m.hash, quality, words, escapes)
+        if m.context is None:
+            words, escapes = entropy.encode(symbols.reshape(len(symbols), -1), m.tables)
+            return pack(0, m.hash, quality, words, escapes)
+        words, escapes = learned_context.encode(symbols, m.context)
+        return pack(1, m.hash, quality, words, escapes)
 
     def decode(
         self,

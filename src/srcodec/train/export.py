@@ -10,7 +10,8 @@ import hashlib
 import io
 import json
 import zipfile
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -20,8 +21,7 @@ from srcodec.train import compact
 from srcodec.train.families import FAMILIES
 from srcodec.train.loop import CHECKPOINT, LOG
 
-if TYPE_CHECKING:
-    from pathlib import Path
+DEFAULT_DATA = Path("../shared/datasets/train")
 
 
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
@@ -54,11 +54,13 @@ def write_model(name: str, stem: str, arrays: dict[str, np.ndarray]) -> Path:
 
 
 def export(
-    run: Path, name: str, tag: str, keep_previous: bool = False
+    run: Path, name: str, tag: str, keep_previous: bool = False, data: Path | None = None
 ) -> tuple[Path, dict[str, Any]]:
     """Writes the EMA model of `run` into weights.MODELS_DIR as <name>-<tag>-<sha8>.npz and
     registers it under `name`, replacing the previous model of that name, or with
-    `keep_previous` keeping it as `name@<sha8>` so its streams still decode."""
+    `keep_previous` keeping it as `name@<sha8>` so its streams still decode. `data`: the
+    training images, for families whose export counts statistics on them (the learned
+    base's context model); ../shared/datasets/train by default."""
     if keep_previous:
         weights.keep_as_variant(name)
     ckpt = torch.load(run / CHECKPOINT, weights_only=True)
@@ -69,7 +71,7 @@ def export(
     if hasattr(family, "export_arrays"):  # e.g. the learned base's integer entropy tables
         net = family.build()
         net.load_state_dict(ema)
-        arrays.update(family.export_arrays(net.eval()))
+        arrays.update(family.export_arrays(net.eval(), data or DEFAULT_DATA))
     path = write_model(name, f"{name}-{tag}", arrays)
     lines = (run / LOG).read_text().splitlines() if (run / LOG).exists() else []
     last = json.loads(lines[-1]) if lines else {}

@@ -9,9 +9,11 @@ import numpy as np
 import torch
 
 from srcodec import metrics
-from srcodec.train.data import Variant
+from srcodec.train.data import Variant, held_out, training_files
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from srcodec.train.data import Record, TrainPlan
 
 PSNR_TUNE = {"subsampling": "4:4:4", "tune": "psnr"}
@@ -174,6 +176,7 @@ def _nchw(arrays: list[np.ndarray], device: torch.device | None = None) -> torch
 
 
 TABLE_RADIUS = 40  # learned base: symbols -40..40 get their own table entry, others escape
+CONTEXT_CROP = 512  # learned base: side of the central crops the context model is counted on
 
 
 @dataclass
@@ -220,18 +223,43 @@ class LearnedBaseFamily:
         bpp = -torch.log2(likelihood).sum((1, 2, 3)) / (self.patch * self.patch)
         return (lam * 255**2 * mse + bpp).mean()
 
-    def export_arrays(self, net: torch.nn.Module) -> dict[str, np.ndarray]:
-        """The integer probability tables the codec codes with (srcodec.entropy)."""
+    def tables(self, net: torch.nn.Module) -> np.ndarray:
+        """The per-channel integer tables of payload version 0 (srcodec.entropy)."""
         from srcodec import entropy
 
-        return {"tables": entropy.quantize_pmf(net.density.pmf(TABLE_RADIUS).numpy())}
+        return entropy.quantize_pmf(net.density.pmf(TABLE_RADIUS).numpy())
+
+    def export_arrays(self, net: torch.nn.Module, data: Path) -> dict[str, np.ndarray]:
+        """Both entropy models the codec codes with: the per-channel tables, and the
+        context model (srcodec.base.learned_context) counted from the latents of the
+        training images of `data` (not the held-out ones), at 11 qualities."""
+        return {"tables": self.tables(net), **self.context_model(net, data).arrays()}
+
+    def context_model(self, net: torch.nn.Module, data: Path) -> Any:
+        from PIL import Image
+
+        from srcodec.base.learned import analyse
+        from srcodec.base.learned_context import fit
+
+        held = set(held_out(data))
+        latents = []
+        for path in training_files(data):
+            if path in held:
+                continue
+            with Image.open(path) as im:
+                rgb = np.asarray(im.convert("RGB"))
+            h, w = rgb.shape[:2]  # a central crop bounds the time; contexts are local
+            top, left = max(0, (h - CONTEXT_CROP) // 2), max(0, (w - CONTEXT_CROP) // 2)
+            crop = rgb[top : top + CONTEXT_CROP, left : left + CONTEXT_CROP]
+            latents += [analyse(net, crop, q) for q in range(0, 101, 10)]
+        return fit(latents, TABLE_RADIUS)
 
     def validate(self, net: torch.nn.Module, records: list[Record]) -> dict[str, Any]:
         from srcodec import entropy
         from srcodec.base.learned import analyse, synthesize
         from srcodec.rd.bd import BDUndefinedError, bd_psnr, bd_rate
 
-        tables = self.export_arrays(net)["tables"]
+        tables = self.tables(net)
         rates: dict[int, list[float]] = {q: [] for q in self.qualities}
         psnrs: dict[int, list[float]] = {q: [] for q in self.qualities}
         jpeg_r: list[list[float]] = []
