@@ -72,8 +72,13 @@ def seeds() -> list[bytes]:
     out.append(
         srcodec.encode(gray[:, :7], scale=1, base="learned", quality=100, upscaler="bicubic")
     )
-    # chunk S (spec §3.5) with a coded tile map, on a raisr stream (no torch needed)
     from srcodec import format as fmt
+    from srcodec.base import learned
+
+    stream = fmt.read(out[-1])  # and the same latents as payload version 0
+    stream.base_payload = learned.to_version_0(stream.base_payload, stream.header.lr_size)
+    out.append(fmt.write(stream))
+    # chunk S (spec §3.5) with a coded tile map, on a raisr stream (no torch needed)
     from srcodec.upscale import strength
 
     small = rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)  # 4 x 4 tiles of 16 px

@@ -135,6 +135,13 @@ def valid_vectors() -> dict[str, bytes]:
     v["learned-gray-21x13-s2-q30"] = encode(
         synthetic(21, 13, 1, seed=13), scale=2, base="learned", quality=30
     )
+    from srcodec.base import learned
+
+    # 1.3: learned payload version 1 (context model) is what the encoder writes; version 0
+    # stays valid, so one vector pins it
+    stream = fmt.read(v["learned-rgb-40x24-s1-q50"])
+    stream.base_payload = learned.to_version_0(stream.base_payload, stream.header.lr_size)
+    v["learned-v0-rgb-40x24-s1-q50"] = fmt.write(stream)
     return v
 
 

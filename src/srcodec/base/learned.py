@@ -102,7 +102,8 @@ def model(name: str = MODEL) -> Model:
     arrays = weights.load(name)
     params = weights.entry(name)["arch_params"]
     net = FactorizedCodec(params["n"], params["m"], params["levels"])
-    state = {k: torch.from_numpy(v) for k, v in arrays.items() if k != "tables"}
+    entropy_arrays = ("tables", *learned_context.ARRAYS)
+    state = {k: torch.from_numpy(v) for k, v in arrays.items() if k not in entropy_arrays}
     net.load_state_dict(state)
     tables = arrays["tables"].astype(np.int32)
     entropy.check_tables(tables)
@@ -241,6 +242,15 @@ def decode_symbols(payload: bytes, size: tuple[int, int]) -> tuple[np.ndarray, i
         msg = f"learned base payload version 1, but model {model_hash.hex()} has no context model"
         raise CorruptError(msg)
     return learned_context.decode(words, escapes, m.context, (len(m.tables), h, w)), quality, m
+
+
+def to_version_0(payload: bytes, size: tuple[int, int]) -> bytes:
+    """The same latents re-coded as payload version 0 (the model's per-channel tables),
+    which decoders keep reading (streams of exports before the context model): for the
+    conformance vectors and fuzz seeds."""
+    symbols, quality, m = decode_symbols(payload, size)
+    words, escapes = entropy.encode(symbols.reshape(len(symbols), -1), m.tables)
+    return pack(0, m.hash, quality, words, escapes)
 
 
 @dataclass(frozen=True)
