@@ -105,8 +105,10 @@ def walk(
                 near = np.minimum(_neighbour_sum(magnitude), NEIGHBOUR_CAP)
                 context = ((1 + near) * buckets + bucket).ravel()[flat]
             table = model.classes[c, context]
-            for t in np.unique(table).tolist():
-                visit(c, flat[table == t], t)
+            order = flat[np.argsort(table, kind="stable")]  # by table, raster order within
+            ends = np.cumsum(np.bincount(table, minlength=len(model.tables)))
+            for t in np.flatnonzero(np.diff(ends, prepend=0)).tolist():
+                visit(c, order[ends[t - 1] if t else 0 : ends[t]], t)
         activity += np.abs(index[c] - radius)  # the escape index 2R + 1 counts as R + 1
 
 
