@@ -83,6 +83,19 @@ def _neighbour_sum(magnitude: np.ndarray) -> np.ndarray:
     return p[:-2, 1:-1] + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:]
 
 
+def _channel_contexts(
+    plane: np.ndarray, activity: np.ndarray, edges: np.ndarray, anchors: np.ndarray, radius: int
+) -> np.ndarray:
+    """Contexts (h, w) of one channel's table indices `plane`, given the activity of the
+    channels before it. Anchors' contexts do not read `plane`; the others' read only its
+    anchors, so the decoder can ask before and after decoding the anchors."""
+    buckets = len(edges) + 1
+    bucket = np.searchsorted(edges, activity, side="right")
+    magnitude = np.where(anchors, np.abs(plane - radius), 0)
+    near = np.minimum(_neighbour_sum(magnitude), NEIGHBOUR_CAP)
+    return np.where(anchors, bucket, (1 + near) * buckets + bucket)
+
+
 def walk(
     index: np.ndarray, model: ContextModel, visit: Callable[[int, np.ndarray, int], None]
 ) -> None:
@@ -90,40 +103,27 @@ def walk(
     (C, h, w). visit may fill index[channel] at those positions (the decoder does): the
     contexts of later calls read only what earlier calls covered."""
     channels, h, w = index.shape
-    radius = model.radius
-    buckets = model.edges.shape[1] + 1
     anchors = _anchors(h, w)
-    passes = (np.flatnonzero(anchors), np.flatnonzero(~anchors))
     activity = np.zeros((h, w), np.int64)
     for c in range(channels):
-        bucket = np.searchsorted(model.edges[c], activity, side="right")
-        for anchor_pass, flat in zip((True, False), passes, strict=True):
-            if anchor_pass:
-                context = bucket.ravel()[flat]
-            else:
-                magnitude = np.where(anchors, np.abs(index[c] - radius), 0)
-                near = np.minimum(_neighbour_sum(magnitude), NEIGHBOUR_CAP)
-                context = ((1 + near) * buckets + bucket).ravel()[flat]
-            table = model.classes[c, context]
+        for flat in (np.flatnonzero(anchors), np.flatnonzero(~anchors)):
+            context = _channel_contexts(index[c], activity, model.edges[c], anchors, model.radius)
+            table = model.classes[c, context.ravel()[flat]]
             order = flat[np.argsort(table, kind="stable")]  # by table, raster order within
             ends = np.cumsum(np.bincount(table, minlength=len(model.tables)))
             for t in np.flatnonzero(np.diff(ends, prepend=0)).tolist():
                 visit(c, order[ends[t - 1] if t else 0 : ends[t]], t)
-        activity += np.abs(index[c] - radius)  # the escape index 2R + 1 counts as R + 1
+        activity += np.abs(index[c] - model.radius)  # the escape index 2R + 1 counts R + 1
 
 
 def contexts(index: np.ndarray, edges: np.ndarray, radius: int) -> np.ndarray:
     """The context of every position of table indices (C, h, w) at once, as walk() finds
-    them one channel at a time (for fit(); tests check the two agree)."""
-    buckets = edges.shape[1] + 1
+    them (for fit(); tests check the two agree)."""
     anchors = _anchors(*index.shape[1:])
     out = np.empty(index.shape, np.int64)
     activity = np.zeros(index.shape[1:], np.int64)
     for c in range(index.shape[0]):
-        bucket = np.searchsorted(edges[c], activity, side="right")
-        magnitude = np.where(anchors, np.abs(index[c] - radius), 0)
-        near = np.minimum(_neighbour_sum(magnitude), NEIGHBOUR_CAP)
-        out[c] = np.where(anchors, bucket, (1 + near) * buckets + bucket)
+        out[c] = _channel_contexts(index[c], activity, edges[c], anchors, radius)
         activity += np.abs(index[c] - radius)
     return out
 
