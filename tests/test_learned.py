@@ -350,3 +350,12 @@ def test_payload_parsing_does_not_import_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_info_names_the_base_model_and_payload_version() -> None:
+    data = srcodec.encode(_image(32, 16), scale=1, base="learned", quality=30, upscaler="bicubic")
+    m = learned.model()
+    version = 1 if m.context else 0
+    assert srcodec.info(data)["base_model"] == f"{m.hash.hex()} (payload version {version})"
+    png = srcodec.encode(_image(32, 16), scale=1, base="png", upscaler="bicubic")
+    assert srcodec.info(png)["base_model"] is None

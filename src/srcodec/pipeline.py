@@ -10,7 +10,7 @@ from srcodec import format as fmt
 from srcodec import image_io, resample
 from srcodec.base import BASE_CODECS
 from srcodec.decoder import PROVENANCE_KEY, DecodeReport, decode, decode_lr, decode_with_report
-from srcodec.errors import UnsupportedError, UsageError
+from srcodec.errors import SrcodecError, UnsupportedError, UsageError
 from srcodec.format import ids
 from srcodec.format.container import DEFAULT_MAX_PIXELS
 from srcodec.format.header import SCALES, Header
@@ -290,6 +290,7 @@ def info(
         "base": base,
         "quality": None if h.quality == ids.QUALITY_NONE else h.quality,
         "chroma": _chroma(base, stream.base_payload),
+        "base_model": _base_model(base, stream.base_payload),
         "upscaler": up_entry.name if up_entry else h.upscaler,
         "model_hash": h.model_hash.hex() if h.model_hash else None,
         "strength": strength,
@@ -302,6 +303,20 @@ def info(
         "chunk_bytes": chunk_bytes,
         "bpp": len(raw) * 8 / (h.width * h.height),
     }
+
+
+def _base_model(base: str | int, payload: bytes) -> str | None:
+    """A learned base's model hash and payload version (spec §6.1.1), None for the others;
+    read off the payload header (no torch)."""
+    if base != "learned":
+        return None
+    from srcodec.base import learned
+
+    try:
+        version, model_hash, *_ = learned.unpack(payload)
+    except SrcodecError:  # info reports headers; decoding says what is wrong with the payload
+        return None
+    return f"{model_hash.hex()} (payload version {version})"
 
 
 def _chroma(base: str | int, payload: bytes) -> str | None:
