@@ -359,3 +359,11 @@ def test_info_names_the_base_model_and_payload_version() -> None:
     assert srcodec.info(data)["base_model"] == f"{m.hash.hex()} (payload version {version})"
     png = srcodec.encode(_image(32, 16), scale=1, base="png", upscaler="bicubic")
     assert srcodec.info(png)["base_model"] is None
+
+
+def test_coding_version_1_needs_a_context_model() -> None:
+    bare = dataclasses.replace(learned.model(), context=None)
+    symbols = np.zeros((len(bare.tables), 1, 1), np.int64)
+    assert learned.code(bare, symbols, 50, 0)[0] == 0
+    with pytest.raises(UnsupportedError, match="no context model"):
+        learned.code(bare, symbols, 50, 1)

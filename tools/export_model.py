@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from srcodec.train.export import export
+from srcodec.train.export import DEFAULT_DATA, export
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument(
         "--data",
         type=Path,
-        default=Path("../shared/datasets/train"),
+        default=DEFAULT_DATA,
         help="training images, for statistics an export counts (learned-base: context model)",
     )
     args = p.parse_args(argv)

@@ -244,13 +244,25 @@ def decode_symbols(payload: bytes, size: tuple[int, int]) -> tuple[np.ndarray, i
     return learned_context.decode(words, escapes, m.context, (len(m.tables), h, w)), quality, m
 
 
+def code(m: Model, symbols: np.ndarray, quality: int, version: int) -> bytes:
+    """Latents (M, h, w) -> payload of `version`: 0 with the per-channel tables, 1 with the
+    model's context model."""
+    if version == 0:
+        words, escapes = entropy.encode(symbols.reshape(len(symbols), -1), m.tables)
+    elif m.context is None:
+        msg = f"learned base model {m.hash.hex()} has no context model (payload version 1)"
+        raise UnsupportedError(msg)
+    else:
+        words, escapes = learned_context.encode(symbols, m.context)
+    return pack(version, m.hash, quality, words, escapes)
+
+
 def to_version_0(payload: bytes, size: tuple[int, int]) -> bytes:
     """The same latents re-coded as payload version 0 (the model's per-channel tables),
     which decoders keep reading (streams of exports before the context model): for the
     conformance vectors and fuzz seeds."""
     symbols, quality, m = decode_symbols(payload, size)
-    words, escapes = entropy.encode(symbols.reshape(len(symbols), -1), m.tables)
-    return pack(0, m.hash, quality, words, escapes)
+    return code(m, symbols, quality, 0)
 
 
 @dataclass(frozen=True)
@@ -270,12 +282,7 @@ class LearnedCodec:
             msg = f"learned quality must be 0-100, got {quality}"
             raise UsageError(msg)
         m = model()
-        symbols = analyse(m.net, lr, quality)
-        if m.context is None:
-            words, escapes = entropy.encode(symbols.reshape(len(symbols), -1), m.tables)
-            return pack(0, m.hash, quality, words, escapes)
-        words, escapes = learned_context.encode(symbols, m.context)
-        return pack(1, m.hash, quality, words, escapes)
+        return code(m, analyse(m.net, lr, quality), quality, 0 if m.context is None else 1)
 
     def decode(
         self,

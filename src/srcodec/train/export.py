@@ -54,7 +54,7 @@ def write_model(name: str, stem: str, arrays: dict[str, np.ndarray]) -> Path:
 
 
 def export(
-    run: Path, name: str, tag: str, keep_previous: bool = False, data: Path | None = None
+    run: Path, name: str, tag: str, keep_previous: bool = False, data: Path = DEFAULT_DATA
 ) -> tuple[Path, dict[str, Any]]:
     """Writes the EMA model of `run` into weights.MODELS_DIR as <name>-<tag>-<sha8>.npz and
     registers it under `name`, replacing the previous model of that name, or with
@@ -71,7 +71,7 @@ def export(
     if hasattr(family, "export_arrays"):  # e.g. the learned base's integer entropy tables
         net = family.build()
         net.load_state_dict(ema)
-        arrays.update(family.export_arrays(net.eval(), data or DEFAULT_DATA))
+        arrays.update(family.export_arrays(net.eval(), data))
     path = write_model(name, f"{name}-{tag}", arrays)
     lines = (run / LOG).read_text().splitlines() if (run / LOG).exists() else []
     last = json.loads(lines[-1]) if lines else {}

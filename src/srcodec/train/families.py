@@ -14,6 +14,7 @@ from srcodec.train.data import Variant, held_out, training_files
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from srcodec.base.learned_context import ContextModel
     from srcodec.train.data import Record, TrainPlan
 
 PSNR_TUNE = {"subsampling": "4:4:4", "tune": "psnr"}
@@ -235,7 +236,8 @@ class LearnedBaseFamily:
         training images of `data` (not the held-out ones), at 11 qualities."""
         return {"tables": self.tables(net), **self.context_model(net, data).arrays()}
 
-    def context_model(self, net: torch.nn.Module, data: Path) -> Any:
+    def context_model(self, net: torch.nn.Module, data: Path) -> ContextModel:
+        """The context model counted on the central crops of `data`'s training images."""
         from PIL import Image
 
         from srcodec.base.learned import analyse
