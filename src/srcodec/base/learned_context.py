@@ -83,17 +83,14 @@ def _neighbour_sum(magnitude: np.ndarray) -> np.ndarray:
     return p[:-2, 1:-1] + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:]
 
 
-def _channel_contexts(
-    plane: np.ndarray, activity: np.ndarray, edges: np.ndarray, anchors: np.ndarray, radius: int
+def _neighbour_contexts(
+    plane: np.ndarray, bucket: np.ndarray, anchors: np.ndarray, radius: int, buckets: int
 ) -> np.ndarray:
-    """Contexts (h, w) of one channel's table indices `plane`, given the activity of the
-    channels before it. Anchors' contexts do not read `plane`; the others' read only its
-    anchors, so the decoder can ask before and after decoding the anchors."""
-    buckets = len(edges) + 1
-    bucket = np.searchsorted(edges, activity, side="right")
+    """Contexts (h, w) of the non-anchors of one channel's table indices `plane` (read at
+    its anchors only), given the activity buckets of its positions."""
     magnitude = np.where(anchors, np.abs(plane - radius), 0)
     near = np.minimum(_neighbour_sum(magnitude), NEIGHBOUR_CAP)
-    return np.where(anchors, bucket, (1 + near) * buckets + bucket)
+    return (1 + near) * buckets + bucket
 
 
 def walk(
@@ -103,12 +100,19 @@ def walk(
     (C, h, w). visit may fill index[channel] at those positions (the decoder does): the
     contexts of later calls read only what earlier calls covered."""
     channels, h, w = index.shape
+    buckets = model.edges.shape[1] + 1
     anchors = _anchors(h, w)
+    passes = (np.flatnonzero(anchors), np.flatnonzero(~anchors))
     activity = np.zeros((h, w), np.int64)
     for c in range(channels):
-        for flat in (np.flatnonzero(anchors), np.flatnonzero(~anchors)):
-            context = _channel_contexts(index[c], activity, model.edges[c], anchors, model.radius)
-            table = model.classes[c, context.ravel()[flat]]
+        bucket = np.searchsorted(model.edges[c], activity, side="right")
+        for anchor_pass, flat in zip((True, False), passes, strict=True):
+            if anchor_pass:  # an anchor's context is its activity bucket
+                context = bucket.ravel()[flat]
+            else:  # read after the anchors are decoded
+                near = _neighbour_contexts(index[c], bucket, anchors, model.radius, buckets)
+                context = near.ravel()[flat]
+            table = model.classes[c, context]
             order = flat[np.argsort(table, kind="stable")]  # by table, raster order within
             ends = np.cumsum(np.bincount(table, minlength=len(model.tables)))
             for t in np.flatnonzero(np.diff(ends, prepend=0)).tolist():
@@ -119,11 +123,14 @@ def walk(
 def contexts(index: np.ndarray, edges: np.ndarray, radius: int) -> np.ndarray:
     """The context of every position of table indices (C, h, w) at once, as walk() finds
     them (for fit(); tests check the two agree)."""
+    buckets = edges.shape[1] + 1
     anchors = _anchors(*index.shape[1:])
     out = np.empty(index.shape, np.int64)
     activity = np.zeros(index.shape[1:], np.int64)
     for c in range(index.shape[0]):
-        out[c] = _channel_contexts(index[c], activity, edges[c], anchors, radius)
+        bucket = np.searchsorted(edges[c], activity, side="right")
+        near = _neighbour_contexts(index[c], bucket, anchors, radius, buckets)
+        out[c] = np.where(anchors, bucket, near)
         activity += np.abs(index[c] - radius)
     return out
 
