@@ -18,7 +18,7 @@ what the decoder already has, without any network or float maths (spec §6.1.1):
 Everything is integer, so symbols decode identically everywhere. The tables are fitted by
 counting symbols over the training images at export (fit()); nothing is trained by
 gradient, and they hold at every quality because the contexts see the rate through the
-magnitudes. Measured on Kodak with the 5.85 CPU-h model: 10-24 % fewer bits than the
+magnitudes. Measured on Kodak with the 5.85 CPU-h model: 12-24 % fewer bits than the
 per-channel tables at the same latents (README).
 """
 
