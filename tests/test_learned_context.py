@@ -22,15 +22,17 @@ def _latents(seed: int, channels: int = 5, h: int = 9, w: int = 14) -> np.ndarra
     return np.round(y).astype(np.int64)
 
 
-@pytest.fixture(scope="module")
-def model() -> lc.ContextModel:
-    return lc.fit([_latents(s) for s in range(30)], RADIUS, buckets=4, tables=10)
+@pytest.fixture(scope="module", params=[True, False], ids=["weighted", "plain-sum"])
+def model(request: pytest.FixtureRequest) -> lc.ContextModel:
+    latents = [_latents(s) for s in range(30)]
+    return lc.fit(latents, RADIUS, buckets=4, tables=10, weighted=request.param)
 
 
 def test_fit_makes_a_consistent_model(model: lc.ContextModel) -> None:
     assert model.edges.shape == (5, 3)
     assert model.classes.shape == (5, (lc.NEIGHBOUR_CAP + 2) * 4)
     assert model.radius == RADIUS
+    assert (lc.WEIGHTS in model.arrays()) == (model.weights is not None)
     again = lc.ContextModel.from_arrays(model.arrays())
     assert again is not None
     for a, b in zip(again.arrays().values(), model.arrays().values(), strict=True):
@@ -51,7 +53,7 @@ def test_walk_visits_every_position_once_with_the_fitted_contexts(
     """walk (the decoder's order) and contexts (fit's) must agree, or the tables fit the
     wrong statistics; every position is coded exactly once."""
     index, _ = entropy.to_indices(_latents(7), RADIUS)
-    expected = model.classes[np.arange(5)[:, None, None], lc.contexts(index, model.edges, RADIUS)]
+    expected = model.classes[np.arange(5)[:, None, None], lc.contexts(index, model)]
     seen = np.zeros(index.shape, np.int64)
 
     def visit(c: int, pos: np.ndarray, t: int) -> None:
@@ -76,6 +78,38 @@ def test_contexts_beat_one_table_per_channel(model: lc.ContextModel) -> None:
     plain = sum(len(entropy.encode(y.reshape(5, -1), tables)[0]) for y in test)
     context = sum(len(lc.encode(y, model)[0]) for y in test)
     assert context < 0.95 * plain
+
+
+def _led_latents(seed: int, h: int = 12, w: int = 16) -> np.ndarray:
+    """Four channels: 0 and 1 with independent scale fields, 2 and 3 following channel 0's,
+    so only a weighted activity (channel 0 in, channel 1 out) predicts channels 2 and 3."""
+    rng = np.random.default_rng(seed)
+    f = np.exp(rng.normal(0, 2, (2, h, w)))
+    y = rng.laplace(0, 1, (4, h, w)) * np.stack([f[0], 2 * f[1], f[0], 1.5 * f[0]])
+    return np.round(y).astype(np.int64)
+
+
+def test_fitted_weights_pick_the_channel_that_predicts() -> None:
+    train = [_led_latents(s) for s in range(40)]
+    weighted = lc.fit(train, RADIUS, buckets=4, tables=10)
+    plain = lc.fit(train, RADIUS, buckets=4, tables=10, weighted=False)
+    assert weighted.weights is not None
+    row = weighted.weights[2]  # channel 2: a() of channels 0 and 1, then their neighbours
+    assert row[0] > 10 * abs(row[1])
+    assert (weighted.weights[0] == 0).all()  # the first channel has nothing before it
+    test = [_led_latents(s) for s in range(100, 110)]
+    bits = [sum(len(lc.encode(y, m)[0]) for y in test) for m in (weighted, plain)]
+    assert bits[0] < 0.99 * bits[1]
+
+
+def test_activities_equal_the_plain_running_sum() -> None:
+    """Models fitted before the weights existed decode as before: their activity is the
+    running sum of the earlier channels' a() (conformance vectors pin it too)."""
+    index, _ = entropy.to_indices(_latents(5), RADIUS)
+    activity = lc.activities(index, lc.plain_weights(5), RADIUS)
+    magnitudes = np.minimum(np.abs(index - RADIUS), RADIUS + 1)
+    expected = np.concatenate([np.zeros_like(magnitudes[:1]), np.cumsum(magnitudes, 0)[:-1]])
+    assert np.array_equal(activity, expected)
 
 
 @pytest.mark.parametrize(
@@ -112,6 +146,9 @@ def test_random_words_raise_only_corrupt_error(model: lc.ContextModel) -> None:
         {"ctx_edges": np.array([[3, 2, 1]] * 5, np.int32)},
         {"ctx_classes": np.full((5, (lc.NEIGHBOUR_CAP + 2) * 4), 200, np.uint8)},
         {"ctx_tables": np.ones((2, 2 * RADIUS + 2), np.int32)},
+        {lc.WEIGHTS: np.zeros((5, 5), np.int32)},
+        {lc.WEIGHTS: np.triu(np.ones((5, 10), np.int32))},  # reads channels not decoded yet
+        {lc.WEIGHTS: np.tril(np.full((5, 10), lc.MAX_WEIGHT + 1, np.int32), -1)},
     ],
 )
 def test_inconsistent_arrays_are_refused(model: lc.ContextModel, broken: dict) -> None:
