@@ -18,7 +18,7 @@ from pathlib import Path
 
 from srcodec import weights
 from srcodec.base import learned
-from srcodec.base.learned_context import ARRAYS
+from srcodec.base.learned_context import ALL_ARRAYS
 from srcodec.train.export import DEFAULT_DATA, write_model
 from srcodec.train.families import LearnedBaseFamily
 
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     if entry.get("arch") != learned.MODEL:
         msg = f"{args.name} is not a learned-base model"
         raise SystemExit(msg)
-    arrays = {k: v for k, v in weights.load(args.name).items() if k not in ARRAYS}
+    arrays = {k: v for k, v in weights.load(args.name).items() if k not in ALL_ARRAYS}
     start = time.process_time()
     context = LearnedBaseFamily().context_model(learned.model(args.name).net, args.data)
     seconds = time.process_time() - start

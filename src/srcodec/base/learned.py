@@ -102,7 +102,7 @@ def model(name: str = MODEL) -> Model:
     arrays = weights.load(name)
     params = weights.entry(name)["arch_params"]
     net = FactorizedCodec(params["n"], params["m"], params["levels"])
-    entropy_arrays = ("tables", *learned_context.ARRAYS)
+    entropy_arrays = ("tables", *learned_context.ALL_ARRAYS)
     state = {k: torch.from_numpy(v) for k, v in arrays.items() if k not in entropy_arrays}
     net.load_state_dict(state)
     tables = arrays["tables"].astype(np.int32)

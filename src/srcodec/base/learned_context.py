@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 NEIGHBOUR_CAP = 7  # non-anchor contexts: neighbour sums 0..7+, 8 buckets after the anchor one
 ARRAYS = ("ctx_edges", "ctx_classes", "ctx_tables")  # names in the model file
 WEIGHTS = "ctx_weights"  # optional array: the activity's weights (absent: the plain sum)
+ALL_ARRAYS = (*ARRAYS, WEIGHTS)  # every array of the model file that belongs to this model
 WEIGHT_ONE = 4096  # fitted weights are integers in units of 1/WEIGHT_ONE
 # |weight| bound: each term is below 2^20 * 4(R + 1) < 2^30 for R < 255 and an activity sums
 # at most 2C of them, so it is an exact integer in float64 (below 2^53) for any C < 2^21
