@@ -93,7 +93,7 @@ def keep_as_variant(name: str) -> str | None:
         return None
     kept = f"{name}@{models[name]['sha256'][:8]}"
     models[kept] = dict(models[name])
-    MANIFEST.write_text(json.dumps(models, indent=2, sort_keys=True) + "\n")
+    _write_manifest(models)
     return kept
 
 
@@ -101,4 +101,12 @@ def register(name: str, file: Path, meta: dict[str, Any]) -> None:
     """Add or update a manifest entry (used by tools/ export scripts)."""
     models = manifest()
     models[name] = {"file": file.name, "sha256": sha256_file(file), **meta}
-    MANIFEST.write_text(json.dumps(models, indent=2, sort_keys=True) + "\n")
+    _write_manifest(models)
+
+
+def _write_manifest(models: dict[str, Any]) -> None:
+    """Replace the manifest atomically: a decoder reading it meanwhile (an rd sweep beside an
+    export) sees the old file or the new one, never a half-written one."""
+    tmp = MANIFEST.with_name(MANIFEST.name + ".tmp")
+    tmp.write_text(json.dumps(models, indent=2, sort_keys=True) + "\n")
+    tmp.replace(MANIFEST)
