@@ -1,9 +1,10 @@
 """Encode/decode time per base codec on one Kodak image, against Pillow on the same LR.
 
-    python tools/bench_codec.py [IMAGE] [--runs 7] [--scale 2]
+    python tools/bench_codec.py [IMAGE] [--runs 7] [--scale 2] [--upscaler bicubic]
 
 srcodec's times cover the whole pipeline (load excluded: the image is in memory; encode =
-downsample + base encode + container; decode = parse + base decode + bicubic upscale). The
+downsample + base encode + container; decode = parse + base decode + the upscaler, bicubic
+unless --upscaler names a learned one, e.g. restore at scale 1). The
 reference is Pillow encoding/decoding the same LR image with the same settings, measured in
 the same run, so the ratio says what srcodec adds on top of the base codec.
 """
@@ -42,12 +43,13 @@ def main() -> None:
     parser.add_argument("image", nargs="?", default=str(KODIM))
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--scale", type=int, default=2)
+    parser.add_argument("--upscaler", default="bicubic")
     args = parser.parse_args()
     hr = np.asarray(Image.open(args.image).convert("RGB"))
     lr = downsample(hr, args.scale)
     print(
         f"image {args.image} {hr.shape[1]}x{hr.shape[0]}, scale {args.scale}, "
-        f"median of {args.runs} runs, Pillow {Image.__version__}"
+        f"upscaler {args.upscaler}, median of {args.runs} runs, Pillow {Image.__version__}"
     )
     header = (
         "| base | q | bytes | srcodec enc ms | Pillow enc ms | ratio | "
@@ -56,12 +58,14 @@ def main() -> None:
     print(header)
     print("|" + "---|" * 9)
     for name in BASE_CODECS.names():
-        print(bench_one(name, hr, lr, args.scale, args.runs))
+        print(bench_one(name, hr, lr, args.scale, args.runs, args.upscaler))
 
 
-def bench_one(name: str, hr: np.ndarray, lr: np.ndarray, scale: int, runs: int) -> str:
+def bench_one(
+    name: str, hr: np.ndarray, lr: np.ndarray, scale: int, runs: int, upscaler: str
+) -> str:
     quality = BASE_CODECS.entry(name).get().default_quality
-    data = srcodec.encode(hr, scale=scale, base=name, quality=quality, upscaler="bicubic")
+    data = srcodec.encode(hr, scale=scale, base=name, quality=quality, upscaler=upscaler)
     # a base of our own (learned) has no Pillow twin: its reference is Pillow WebP, the
     # peer its rate-distortion targets name
     codec = PILLOW_CODECS.get(name) or PILLOW_CODECS["webp"]
@@ -81,7 +85,7 @@ def bench_one(name: str, hr: np.ndarray, lr: np.ndarray, scale: int, runs: int) 
         Image.open(io.BytesIO(payload)).load()
 
     def our_encode() -> None:
-        srcodec.encode(hr, scale=scale, base=name, quality=quality, upscaler="bicubic")
+        srcodec.encode(hr, scale=scale, base=name, quality=quality, upscaler=upscaler)
 
     def our_decode() -> None:
         srcodec.decode(data)

@@ -236,8 +236,11 @@ class LearnedBaseFamily:
         training images of `data` (not the held-out ones), at 11 qualities."""
         return {"tables": self.tables(net), **self.context_model(net, data).arrays()}
 
-    def context_model(self, net: torch.nn.Module, data: Path) -> ContextModel:
-        """The context model counted on the central crops of `data`'s training images."""
+    def context_model(
+        self, net: torch.nn.Module, data: Path, weighted: bool = True
+    ) -> ContextModel:
+        """The context model counted on the central crops of `data`'s training images
+        (`weighted`: fitted activity weights, else the plain sum; learned_context.fit)."""
         from PIL import Image
 
         from srcodec.base.learned import analyse
@@ -254,7 +257,7 @@ class LearnedBaseFamily:
             top, left = max(0, (h - CONTEXT_CROP) // 2), max(0, (w - CONTEXT_CROP) // 2)
             crop = rgb[top : top + CONTEXT_CROP, left : left + CONTEXT_CROP]
             latents += [analyse(net, crop, q) for q in range(0, 101, 10)]
-        return fit(latents, TABLE_RADIUS)
+        return fit(latents, TABLE_RADIUS, weighted=weighted)
 
     def validate(self, net: torch.nn.Module, records: list[Record]) -> dict[str, Any]:
         from srcodec import entropy
