@@ -1,4 +1,7 @@
-"""Quality and rate metrics. Arrays are uint8 (or float) HxWxC in 0..255."""
+"""Quality and rate metrics. Arrays are uint8 (or float) HxWxC in 0..255.
+
+`ssimulacra2` (perceptual, numpy) lives in its own module; its differentiable torch twin for
+training is `srcodec.metrics.ssimulacra2_torch`."""
 
 from __future__ import annotations
 
@@ -7,8 +10,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from srcodec.metrics.ssimulacra2_np import ssimulacra2
+
 if TYPE_CHECKING:
     import torch
+
+__all__ = ["bpp", "ms_ssim", "ms_ssim_any", "psnr", "psnr_y", "rgb_to_y", "ssimulacra2"]
 
 
 def psnr(a: np.ndarray, b: np.ndarray, data_range: float = 255.0) -> float:
