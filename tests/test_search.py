@@ -143,10 +143,26 @@ def test_target_size_below_full_resolution_goes_to_a_larger_scale() -> None:
 @pytest.mark.parametrize(("name", "quality"), [("kodim03.png", 30), ("kodim19.png", 70)])
 def test_never_bigger_than_plain_avif_and_at_least_as_good(name: str, quality: int) -> None:
     rgb = _kodak(name)
-    data = srcodec.encode(rgb, quality=quality)
+    data = srcodec.encode(rgb, quality=quality, metric="psnr")
     ref_bytes, ref = _plain_avif(rgb, quality)
     assert len(data) <= ref_bytes
     assert metrics.psnr(rgb, _decoded(data)) >= metrics.psnr(rgb, ref)
+
+
+@pytest.mark.parametrize(("name", "quality"), [("kodim03.png", 30), ("kodim19.png", 70)])
+def test_default_is_never_bigger_nor_worse_in_ssimulacra2(name: str, quality: int) -> None:
+    rgb = _kodak(name)
+    data = srcodec.encode(rgb, quality=quality)  # the default metric is SSIMULACRA 2
+    ref_bytes, ref = _plain_avif(rgb, quality)
+    assert len(data) <= ref_bytes
+    assert metrics.ssimulacra2(rgb, _decoded(data)) >= metrics.ssimulacra2(rgb, ref)
+
+
+def test_target_ssimulacra2_is_reached() -> None:
+    rgb = _kodak("kodim19.png")
+    data, ex = srcodec.encode_explained(rgb, target_ssimulacra2=70.0)
+    assert metrics.ssimulacra2(rgb, _decoded(data)) >= 70.0
+    assert "tune=ssimulacra2" in ex.chosen.choice.describe()
 
 
 def test_never_bigger_on_ms_ssim() -> None:

@@ -16,8 +16,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from srcodec.base.pillow import KNOBS
 from srcodec.errors import SrcodecError, UsageError
 from srcodec.format.container import DEFAULT_MAX_PIXELS
+from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -85,17 +87,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="auto: at least the quality (--metric) plain AVIF reaches at this quality, "
         "in no more bytes (default 60); with --base: that codec's quality",
     )
-    tgt.add_argument("--target-psnr", type=float, metavar="DB", help="smallest stream >= DB")
-    tgt.add_argument("--target-ms-ssim", type=float, metavar="X", help="smallest stream >= X")
+    for spec in SCORINGS.values():
+        tgt.add_argument(
+            f"--target-{spec.name}",
+            dest=spec.target_keyword,
+            type=float,
+            metavar="DB" if spec.unit else "X",
+            help=f"smallest stream whose {spec.name} >= this",
+        )
     tgt.add_argument(
         "--target-size", type=_positive, metavar="BYTES", help="best quality in BYTES, never over"
     )
     tgt.add_argument("--target-bpp", type=float, metavar="B", help="best quality in B bits/pixel")
     enc.add_argument(
         "--metric",
-        choices=("psnr", "ms-ssim"),
-        default="psnr",
-        help="what --quality and --target-size optimise (default psnr: PSNR-RGB)",
+        choices=list(SCORINGS),
+        default=DEFAULT_METRIC,
+        help=f"what --quality and --target-size optimise (default {DEFAULT_METRIC}: "
+        "SSIMULACRA 2, what people see; psnr: PSNR-RGB)",
     )
     enc.add_argument(
         "--effort",
@@ -125,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pins.add_argument("--speed", type=int, choices=range(0, 11), metavar="0-10", help="AVIF speed")
     pins.add_argument("--subsampling", choices=("4:2:0", "4:4:4"), help="AVIF/JPEG chroma")
-    pins.add_argument("--tune", choices=("iq", "psnr", "ssim"), help="libaom tune (AVIF)")
+    pins.add_argument("--tune", choices=KNOBS["avif"]["tune"], help="libaom tune (AVIF)")
     enc.add_argument("--strip", action="store_true", help="drop ICC profile and EXIF")
     enc.add_argument(
         "--first-frame",
@@ -413,8 +422,7 @@ def _encode(args: argparse.Namespace, source: object, progress: Callable[[int], 
         base=args.base,
         upscaler=args.upscaler,
         metric=args.metric,
-        target_psnr=args.target_psnr,
-        target_ms_ssim=args.target_ms_ssim,
+        **{spec.target_keyword: getattr(args, spec.target_keyword) for spec in SCORINGS.values()},
         target_size=args.target_size,
         target_bpp=args.target_bpp,
         effort=args.effort,

@@ -2,10 +2,10 @@
 
 Modes (README "Encoding"):
 - **auto** (default): `search` finds, for this image, the smallest stream that reaches the
-  target: `quality` Q ("what plain AVIF at Q reaches", default 60), `target_psnr`,
-  `target_ms_ssim`, `target_size` or `target_bpp`. `scale`, `upscaler` and AVIF `options`
-  (speed, subsampling, tune) pin those dimensions of the search; `base` with a target pins
-  the base codec.
+  target: `quality` Q ("what plain AVIF at Q reaches" in `metric`, default 60 and
+  SSIMULACRA 2), `target_ssimulacra2`, `target_psnr`, `target_ms_ssim`, `target_size` or
+  `target_bpp`. `scale`, `upscaler` and AVIF `options` (speed, subsampling, tune) pin those
+  dimensions of the search; `base` with a target pins the base codec.
 - **manual**: `base` given and no target_*: code exactly that base at `quality` (its
   default if None), at `scale` (default 1), with the learned tool switched per image.
 """
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from srcodec import image_io, pipeline, search
 from srcodec.errors import UsageError
 from srcodec.format.container import DEFAULT_MAX_PIXELS
+from srcodec.metrics.scoring import DEFAULT_METRIC
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -37,7 +38,8 @@ def encode_explained(
     scale: int | None = None,
     base: str | None = None,
     upscaler: str | None = None,
-    metric: str = "psnr",
+    metric: str = DEFAULT_METRIC,
+    target_ssimulacra2: float | None = None,
     target_psnr: float | None = None,
     target_ms_ssim: float | None = None,
     target_size: int | None = None,
@@ -51,7 +53,8 @@ def encode_explained(
 ) -> tuple[bytes, Explanation | None]:
     """(stream, explanation); the explanation is None in manual mode. An input file over
     `max_pixels` is refused before its pixels are read; `progress(n)` follows the search."""
-    targets = (target_psnr, target_ms_ssim, target_size, target_bpp)
+    scores = {"ssimulacra2": target_ssimulacra2, "psnr": target_psnr, "ms-ssim": target_ms_ssim}
+    targets = (*scores.values(), target_size, target_bpp)
     if options is not None and not isinstance(options, dict):
         msg = f"options must be a dict of base codec knobs, got {type(options).__name__}"
         raise UsageError(msg)
@@ -70,8 +73,7 @@ def encode_explained(
     target = search.parse_target(
         quality=quality,
         metric=metric,
-        target_psnr=target_psnr,
-        target_ms_ssim=target_ms_ssim,
+        scores=scores,
         target_size=target_size,
         target_bpp=target_bpp,
         pixels=src.size[0] * src.size[1],

@@ -28,6 +28,7 @@ _ENCODE_KEYWORDS = (
     "base",
     "upscaler",
     "metric",
+    "target_ssimulacra2",
     "target_psnr",
     "target_ms_ssim",
     "target_size",

@@ -4,7 +4,8 @@
 
     quality Q       at least the quality (--metric) plain AVIF (Pillow defaults, speed 6)
                     reaches on this image at quality Q, and never more bytes than that file
-    psnr / ms-ssim  the smallest stream whose decoded image reaches the value
+    a metric value  the smallest stream whose decoded image reaches it (ssimulacra2, psnr,
+                    ms-ssim: srcodec.metrics.scoring)
     size            the best quality whose stream fits in the byte budget, never over
 
 Candidates are configurations (scale, base, the base's own knobs such as AVIF speed,
@@ -22,22 +23,22 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from srcodec import image_io, metrics, pipeline
+from srcodec import image_io, pipeline
 from srcodec.base import BASE_CODECS
 from srcodec.errors import UsageError
 from srcodec.format.header import SCALES
+from srcodec.metrics.scoring import SCORINGS, scoring
 from srcodec.pipeline import Choice, Coded
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     import numpy as np
 
-METRICS = ("psnr", "ms-ssim")
+METRICS = tuple(SCORINGS)
 DEFAULT_QUALITY = 60  # the default target "AVIF at quality 60", as avifenc's default -q
 DEFAULT_EFFORT = 4
 REFERENCE_OPTIONS: dict[str, Any] = {"speed": 6}  # plain AVIF: Pillow's defaults at speed 6
-TUNE = {"psnr": "psnr", "ms-ssim": "iq"}  # libaom tune matched to the metric
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,12 @@ class Effort:
     scales: tuple[int, ...]  # scales tried (more only when the target needs them)
     final_speed: int | None = None  # re-encode the winner's neighbourhood at this speed
     strength: bool = False  # fit the learned tool's strength per channel and tile (chunk S)
+    all_tunes: bool = False  # every libaom tune that serves the metric, not just the best
+
+
+def _thorough(scales: tuple[int, ...], final_speed: int) -> Effort:
+    """Efforts 6-9: both chroma layouts, every tune, chunk S, and a slower final encode."""
+    return Effort(6, True, ("4:4:4", "4:2:0"), scales, final_speed, strength=True, all_tunes=True)
 
 
 EFFORTS = {
@@ -56,17 +63,17 @@ EFFORTS = {
     3: Effort(7, True, ("4:4:4",), (1, 2)),
     4: Effort(6, True, ("4:4:4",), (1, 2)),
     5: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2), strength=True),
-    6: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2), final_speed=4, strength=True),
-    7: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2), final_speed=3, strength=True),
-    8: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2, 3), final_speed=2, strength=True),
-    9: Effort(6, True, ("4:4:4", "4:2:0"), (1, 2, 3, 4), final_speed=1, strength=True),
+    6: _thorough((1, 2), 4),
+    7: _thorough((1, 2), 3),
+    8: _thorough((1, 2, 3), 2),
+    9: _thorough((1, 2, 3, 4), 1),
 }
 
 
 @dataclass(frozen=True)
 class Target:
-    kind: str  # "quality", "psnr", "ms-ssim" or "size"
-    value: float  # Q, dB, MS-SSIM (0-1) or bytes
+    kind: str  # "quality", "size" or a metric name (a score to reach)
+    value: float  # Q, bytes or the score
     metric: str  # what the encoder scores candidates with
 
     def describe(self) -> str:
@@ -74,8 +81,7 @@ class Target:
             return f"{self.metric} of plain AVIF q{int(self.value)}, no more bytes"
         if self.kind == "size":
             return f"best {self.metric} within {int(self.value)} bytes"
-        unit = " dB" if self.kind == "psnr" else ""
-        return f"{self.kind} >= {self.value:g}{unit}"
+        return f"{self.kind} >= {self.value:g}{scoring(self.kind).unit}"
 
 
 @dataclass
@@ -85,7 +91,7 @@ class Trial:
     choice: Choice
     upscaler: str
     stream_bytes: int
-    score: float  # metric value (PSNR in dB or MS-SSIM), nan when not decoded
+    score: float  # metric value, nan when not decoded
     passed: bool
     note: str = ""
 
@@ -136,30 +142,29 @@ class Explanation:
 
 
 def score_fn(metric: str) -> Callable[[np.ndarray, np.ndarray], float]:
-    if metric == "psnr":
-        return metrics.psnr
-    return metrics.ms_ssim_any
+    return scoring(metric).score
 
 
 def parse_target(
     *,
     quality: int | None,
     metric: str,
-    target_psnr: float | None,
-    target_ms_ssim: float | None,
+    scores: Mapping[str, float | None],
     target_size: int | None,
     target_bpp: float | None,
     pixels: int,
 ) -> Target:
-    """The one target the keywords ask for; conflicting or impossible ones: UsageError."""
-    if metric not in METRICS:
-        msg = f"metric must be one of {', '.join(METRICS)}, got {metric!r}"
+    """The one target the keywords ask for (`scores`: metric name -> value to reach, or
+    None); conflicting or impossible ones: UsageError."""
+    scoring(metric)
+    unknown = set(scores) - set(SCORINGS)
+    if unknown:
+        msg = f"no metric {', '.join(sorted(unknown))}; known: {', '.join(SCORINGS)}"
         raise UsageError(msg)
     given = {
         k: v
         for k, v in (
-            ("target_psnr", target_psnr),
-            ("target_ms_ssim", target_ms_ssim),
+            *((SCORINGS[name].target_keyword, value) for name, value in scores.items()),
             ("target_size", target_size),
             ("target_bpp", target_bpp),
         )
@@ -179,16 +184,9 @@ def parse_target(
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         msg = f"{key.replace('_', '-')} must be a number, got {value!r}"
         raise UsageError(msg)
-    if key == "target_psnr":
-        if not 0 < value <= 99:
-            msg = f"target-psnr must be in (0, 99] dB, got {value}"
-            raise UsageError(msg)
-        return Target("psnr", float(value), "psnr")
-    if key == "target_ms_ssim":
-        if not 0 < value < 1:
-            msg = f"target-ms-ssim must be in (0, 1), got {value}"
-            raise UsageError(msg)
-        return Target("ms-ssim", float(value), "ms-ssim")
+    for name, spec in SCORINGS.items():
+        if key == spec.target_keyword:
+            return Target(name, spec.check_target(value), name)
     budget = value if key == "target_size" else value * pixels / 8
     if key == "target_size" and (not isinstance(value, int) or value <= 0):
         msg = f"target-size must be a positive whole number of bytes, got {value!r}"
@@ -216,7 +214,8 @@ class _Search:
         self.src, self.target, self.device = src, target, device
         self.progress = progress
         self.effort = EFFORTS[effort]
-        self.score = score_fn(target.metric)
+        self.scoring = scoring(target.metric)
+        self.score = self.scoring.against(src.pixels)
         self.explain = Explanation(target, effort)
         self._lr: dict[int, np.ndarray] = {}
         self._alpha = None if src.alpha is None else image_io.png_bytes_of(src.alpha)
@@ -231,7 +230,7 @@ class _Search:
 
     def evaluate(self, coded: Coded, upscaler: str) -> float:
         out = pipeline.reconstruct(coded, upscaler, self.src.size, self.device)
-        return self.score(self.src.pixels, out)
+        return self.score(out)
 
     def record(
         self, coded: Coded, upscaler: str, score: float, passed: bool, note: str = ""
@@ -379,8 +378,7 @@ def _lossless(s: _Search, best: tuple[Coded, str]) -> tuple[Coded, str]:
         wins = size <= s.target.value
     else:
         wins = size <= s.size(*best)
-    perfect = math.inf if s.target.metric == "psnr" else 1.0
-    s.record(coded, "bicubic", perfect, wins, "lossless")
+    s.record(coded, "bicubic", s.scoring.perfect, wins, "lossless")
     return (coded, "bicubic") if wins else best
 
 
@@ -465,30 +463,26 @@ def _configs(
                 if "subsampling" in options
                 else list(s.effort.subsamplings)
             )
+            tunes = s.scoring.avif_tunes if s.effort.all_tunes else s.scoring.avif_tunes[:1]
             if sc > 1:
-                subs = subs[:1]
-            for sub in subs:
-                opts = {"speed": s.effort.speed, "tune": TUNE[s.target.metric], **options}
-                opts["subsampling"] = sub
-                if sc > 1:  # the x2-x4 tools were trained on Pillow's default AVIF (4:2:0, iq)
-                    opts = {"speed": s.effort.speed, **options}
-                out.append(_Config(s, sc, base_name, opts, tools))
+                subs, tunes = subs[:1], tunes[:1]
+            for tune in tunes:
+                for sub in subs:
+                    opts = {"speed": s.effort.speed, "tune": tune, **options}
+                    opts["subsampling"] = sub
+                    if sc > 1:  # the x2-x4 tools were trained on Pillow's default AVIF
+                        opts = {"speed": s.effort.speed, **options}
+                    out.append(_Config(s, sc, base_name, opts, tools))
         else:
             out.append(_Config(s, sc, base_name, dict(options), tools))
     return out
 
 
 def _db(metric: str, value: float) -> float:
-    """A score on a scale roughly linear in the AVIF quality index: PSNR as is, MS-SSIM as
-    -10 log10(1 - MS-SSIM) (dB, as `srcodec rd` plots it)."""
-    if math.isnan(value):
-        return 0.0
-    if metric == "psnr":
-        return min(value, 100.0)  # identical images score inf
-    return -10 * math.log10(max(1e-10, 1 - value))
+    """A score on a scale roughly linear in the AVIF quality index (scoring.linear)."""
+    return scoring(metric).linear(value)
 
 
-DB_PER_LEVEL = 0.35  # prior slope of PSNR vs AVIF quantizer index (1/64 steps), refined
 LOG2_BYTES_PER_LEVEL = 0.1  # prior slope of log2(bytes) vs quantizer index
 
 
@@ -502,7 +496,8 @@ def _search_score(s: _Search, configs: list[_Config]) -> tuple[Coded, str]:
         budget = len(ref.payload)  # the plain AVIF file the stream must not exceed
         goal = s.evaluate(ref, "bicubic")
         s.explain.reference = Trial(ref_choice, "avif file", budget, goal, True)
-        guess = max(0, int(t.value) - 10)  # 4:4:4 tune=psnr reaches it ~10 qualities lower
+        # the searched knobs (4:4:4, the metric's tune) reach it some qualities lower
+        guess = max(0, int(t.value) - 8)
     else:
         goal = t.value
         guess = 50
@@ -510,10 +505,10 @@ def _search_score(s: _Search, configs: list[_Config]) -> tuple[Coded, str]:
     best: tuple[int, Coded, str] | None = None
     ceiling = {}
     for cfg in configs:
-        if cfg.scale > 1 and s.target.metric == "psnr":
+        if cfg.scale > 1 and math.isfinite(s.scoring.upscale_margin):
             if cfg.scale not in ceiling:
                 ceiling[cfg.scale] = _bicubic_ceiling(s, cfg.scale)
-            if goal > ceiling[cfg.scale] + CEILING_MARGIN_DB:
+            if goal > ceiling[cfg.scale] + s.scoring.upscale_margin:
                 continue  # no coding at this scale can reach the goal
         limit = best[0] - 1 if best else (budget or None)
         found = _min_quality(s, cfg, goal, guess, limit)
@@ -530,16 +525,13 @@ def _search_score(s: _Search, configs: list[_Config]) -> tuple[Coded, str]:
     return best[1], best[2]
 
 
-CEILING_MARGIN_DB = 1.5  # what a learned x2 tool adds at most over bicubic of the clean LR
-
-
 def _bicubic_ceiling(s: _Search, scale: int) -> float:
-    """PSNR of bicubic from the uncoded LR: an upper bound (+ CEILING_MARGIN_DB for a
-    learned upscaler) of what any stream at this scale reaches; costs ~10 ms."""
+    """The score of bicubic from the uncoded LR: with the metric's `upscale_margin` for a
+    learned upscaler, an upper bound of what any stream at this scale reaches."""
     from srcodec.upscale.classic import resize_bicubic
 
     h, w = s.src.pixels.shape[:2]
-    return metrics.psnr(s.src.pixels, resize_bicubic(s.lr(scale), scale)[:h, :w])
+    return s.score(resize_bicubic(s.lr(scale), scale)[:h, :w])
 
 
 def _min_quality(
@@ -570,7 +562,7 @@ def _min_quality(
         s.record(cfg.code(q).coded, tool, score, ok)
         return ok, _db(metric, score)
 
-    q = _bracket_search(levels, passes, guess, goal_db, DB_PER_LEVEL)
+    q = _bracket_search(levels, passes, guess, goal_db, s.scoring.per_level)
     if q is None:
         return None
     learned = [t for t in cfg.tools if t != tool]
@@ -588,7 +580,7 @@ def _learned_steps(
     metric = s.target.metric
     idx = levels.index(q)
     best = (q, plain)
-    slope = DB_PER_LEVEL
+    slope = s.scoring.per_level
     if idx > 0 and levels[idx - 1] in cfg.points:
         below = _db(metric, cfg.scored(levels[idx - 1], plain))
         slope = max(0.05, _db(metric, cfg.scored(q, plain)) - below)

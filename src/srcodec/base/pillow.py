@@ -51,6 +51,9 @@ class PillowCodec:
                 msg = f"{self.name} quality must be 0-100, got {quality}"
                 raise UsageError(msg)
             kwargs["quality"] = quality
+        if quality == 100 and kwargs.get("advanced", {}).get("tune") == "ssimulacra2":
+            # libavif codes q100 losslessly, where libaom refuses this tune (no other)
+            del kwargs["advanced"]
         img = Image.fromarray(lr[..., 0] if lr.shape[2] == 1 else lr)
         buf = io.BytesIO()
         img.save(buf, format=self.pil_format, **kwargs)
@@ -102,7 +105,7 @@ KNOBS: dict[str, dict[str, tuple[Any, ...]]] = {
     "avif": {
         "speed": (6, 0, 1, 2, 3, 4, 5, 7, 8, 9, 10),
         "subsampling": ("4:2:0", "4:4:4"),
-        "tune": ("iq", "psnr", "ssim"),
+        "tune": ("iq", "psnr", "ssim", "ssimulacra2"),
     },
     "webp": {"method": (6, 0, 1, 2, 3, 4, 5)},
     "jpeg": {"subsampling": ("4:2:0", "4:4:4")},

@@ -10,7 +10,9 @@ import os
 import sys
 from typing import Any
 
+from srcodec.base.pillow import KNOBS
 from srcodec.errors import UsageError
+from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
 
 EPILOG = """\
 SRC and DST are folders or fsspec URLs (memory://, s3://bucket/prefix, gs://...).
@@ -23,8 +25,7 @@ an interruption and only what is missing is done. Exit status 1 if any file fail
 # options that belong to one mode: giving them in the other is a usage error
 _ENCODE_ONLY = (
     "quality",
-    "target_psnr",
-    "target_ms_ssim",
+    *(spec.target_keyword for spec in SCORINGS.values()),
     "target_size",
     "target_bpp",
     "metric",
@@ -96,14 +97,23 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         default=None,
         help="auto: as good as plain AVIF at this quality (default 60); with --base: its quality",
     )
-    enc.add_argument("--target-psnr", type=float, metavar="DB", help="smallest stream >= DB")
-    enc.add_argument("--target-ms-ssim", type=float, metavar="X", help="smallest stream >= X")
+    for spec in SCORINGS.values():
+        enc.add_argument(
+            f"--target-{spec.name}",
+            dest=spec.target_keyword,
+            type=float,
+            metavar="DB" if spec.unit else "X",
+            help=f"smallest stream whose {spec.name} >= this",
+        )
     enc.add_argument(
         "--target-size", type=_positive, metavar="BYTES", help="best quality in BYTES, never over"
     )
     enc.add_argument("--target-bpp", type=float, metavar="B", help="best quality in B bits/pixel")
     enc.add_argument(
-        "--metric", choices=("psnr", "ms-ssim"), default=None, help="what targets optimise"
+        "--metric",
+        choices=list(SCORINGS),
+        default=None,
+        help=f"what targets optimise (default {DEFAULT_METRIC})",
     )
     enc.add_argument(
         "--effort",
@@ -131,7 +141,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     enc.add_argument("--speed", type=int, choices=range(0, 11), metavar="0-10", help="AVIF speed")
     enc.add_argument("--subsampling", choices=("4:2:0", "4:4:4"), help="AVIF/JPEG chroma")
-    enc.add_argument("--tune", choices=("iq", "psnr", "ssim"), help="libaom tune (AVIF)")
+    enc.add_argument("--tune", choices=KNOBS["avif"]["tune"], help="libaom tune (AVIF)")
     enc.add_argument("--strip", action="store_true", default=None, help="drop ICC and EXIF")
     dec = p.add_argument_group("decode")
     dec.add_argument(
@@ -176,9 +186,8 @@ def settings_from(args: argparse.Namespace) -> Any:
         "scale": args.scale,
         "base": args.base,
         "upscaler": args.upscaler or "auto",
-        "metric": args.metric or "psnr",
-        "target_psnr": args.target_psnr,
-        "target_ms_ssim": args.target_ms_ssim,
+        "metric": args.metric or DEFAULT_METRIC,
+        **{spec.target_keyword: getattr(args, spec.target_keyword) for spec in SCORINGS.values()},
         "target_size": args.target_size,
         "target_bpp": args.target_bpp,
         "options": {k: v for k, v in options.items() if v is not None} or None,

@@ -70,6 +70,7 @@ def check(settings: Settings) -> None:
     """The option errors every file would hit, raised once: manual-mode choices, the
     target, the upscaler for the scale, the device name."""
     from srcodec import device, pipeline, search
+    from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
 
     e = settings.encode
     device.check((e if settings.mode == "encode" else settings.decode).get("device", "auto"))
@@ -80,7 +81,8 @@ def check(settings: Settings) -> None:
 
             UPSCALERS.entry(upscaler)
         return
-    targets = ("target_psnr", "target_ms_ssim", "target_size", "target_bpp")
+    scores = {name: e.get(spec.target_keyword) for name, spec in SCORINGS.items()}
+    targets = (*(spec.target_keyword for spec in SCORINGS.values()), "target_size", "target_bpp")
     manual = e.get("base") is not None and all(e.get(t) is None for t in targets)
     if manual:
         scale = e.get("scale") or 1
@@ -89,9 +91,11 @@ def check(settings: Settings) -> None:
         return
     search.parse_target(
         quality=e.get("quality"),
-        metric=e.get("metric", "psnr"),
+        metric=e.get("metric", DEFAULT_METRIC),
         pixels=1,  # bpp -> bytes needs the image; here only the sign is checked
-        **{t: e.get(t) for t in targets},
+        scores=scores,
+        target_size=e.get("target_size"),
+        target_bpp=e.get("target_bpp"),
     )
     if e.get("scale") is not None:
         pipeline.upscaler_candidates(e["scale"], e.get("upscaler"))

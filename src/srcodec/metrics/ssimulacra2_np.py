@@ -23,6 +23,7 @@ Scores match the reference C++ within a few hundredths on ../shared/reference/ss
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -289,17 +290,27 @@ def _fir(x: np.ndarray, kernel: np.ndarray, radius: int, axis: int) -> np.ndarra
     return np.moveaxis(out, -1, axis)
 
 
-def scale_features(ref_xyb: np.ndarray, dist_xyb: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class _ReferenceScale:
+    xyb: np.ndarray
+    mu: np.ndarray  # blurred xyb
+    sigma: np.ndarray  # blurred xyb^2 - mu^2
+
+
+def _reference_scale(xyb: np.ndarray) -> _ReferenceScale:
+    mu, square = blur(np.stack([xyb, xyb * xyb]))
+    return _ReferenceScale(xyb, mu, square - mu * mu)
+
+
+def scale_features(ref: _ReferenceScale, dist_xyb: np.ndarray) -> np.ndarray:
     """The 3 channels x 2 norms x 3 maps features of one scale (see WEIGHTS' layout)."""
-    stats = blur(
-        np.stack([ref_xyb, dist_xyb, ref_xyb * ref_xyb, dist_xyb * dist_xyb, ref_xyb * dist_xyb])
-    )
-    mu1, mu2, s11, s22, s12 = stats
+    mu1 = ref.mu
+    mu2, s22, s12 = blur(np.stack([dist_xyb, dist_xyb * dist_xyb, ref.xyb * dist_xyb]))
     num_m = 1.0 - (mu1 - mu2) ** 2
     num_s = 2.0 * (s12 - mu1 * mu2) + SSIM_C2
-    den_s = (s11 - mu1 * mu1) + (s22 - mu2 * mu2) + SSIM_C2
+    den_s = ref.sigma + (s22 - mu2 * mu2) + SSIM_C2
     ssim_err = np.maximum(1.0 - num_m * num_s / den_s, 0.0)
-    ratio = (1.0 + np.abs(dist_xyb - mu2)) / (1.0 + np.abs(ref_xyb - mu1)) - 1.0
+    ratio = (1.0 + np.abs(dist_xyb - mu2)) / (1.0 + np.abs(ref.xyb - mu1)) - 1.0
     artifact = np.maximum(ratio, 0.0)
     detail_lost = np.maximum(-ratio, 0.0)
     features = np.empty((3, 2, 3))
@@ -334,18 +345,38 @@ def score_from_sum(total: float) -> float:
     return 100.0 - 10.0 * s**SCORE_EXPONENT if s > 0 else 100.0
 
 
+class Reference:
+    """An original image prepared once for scoring many decodes of it (an encoder's
+    search): its linear, XYB and blurred statistics at every scale are kept."""
+
+    def __init__(self, reference: np.ndarray) -> None:
+        self.shape = np.asarray(reference).shape[:2]
+        linear = to_linear(reference)
+        self.scales: list[_ReferenceScale] = []
+        for scale in range(NUM_SCALES):
+            if min(linear.shape[:2]) < MIN_SIDE:
+                break
+            if scale:  # the reference checks the previous scale's size, then halves
+                linear = downsample(linear)
+            self.scales.append(_reference_scale(linear_to_xyb(linear)))
+
+    def score(self, distorted: np.ndarray) -> float:
+        if tuple(self.shape) != tuple(np.asarray(distorted).shape[:2]):
+            msg = f"image sizes differ: {tuple(self.shape)} vs {np.asarray(distorted).shape[:2]}"
+            raise ValueError(msg)
+        linear = to_linear(distorted)
+        features = []
+        for scale, ref in enumerate(self.scales):
+            if scale:
+                linear = downsample(linear)
+            features.append(scale_features(ref, linear_to_xyb(linear)))
+        return score_from_features(features)
+
+
 def ssimulacra2(reference: np.ndarray, distorted: np.ndarray) -> float:
     """SSIMULACRA 2 of `distorted` against `reference` (same-size sRGB images, uint8 or
     float 0..255, grey/RGB with optional alpha). Higher is better; 100 means identical."""
     if reference.shape[:2] != distorted.shape[:2]:
         msg = f"image sizes differ: {reference.shape[:2]} vs {distorted.shape[:2]}"
         raise ValueError(msg)
-    lin1, lin2 = to_linear(reference), to_linear(distorted)
-    features: list[np.ndarray] = []
-    for scale in range(NUM_SCALES):
-        if min(lin1.shape[:2]) < MIN_SIDE:
-            break
-        if scale:  # the reference checks the previous scale's size, then halves
-            lin1, lin2 = downsample(lin1), downsample(lin2)
-        features.append(scale_features(linear_to_xyb(lin1), linear_to_xyb(lin2)))
-    return score_from_features(features)
+    return Reference(reference).score(distorted)

@@ -5,6 +5,7 @@ taken of values clamped just above zero, which moves no score by more than 1e-6)
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -65,8 +66,16 @@ def _scale_features(img1: torch.Tensor, img2: torch.Tensor) -> torch.Tensor:
     return torch.stack([l1, l4], dim=2)  # B,3,2,3
 
 
-def ssimulacra2(reference: torch.Tensor, distorted: torch.Tensor) -> torch.Tensor:
-    """Per-image SSIMULACRA 2 of Bx3xHxW sRGB tensors in 0..1 (higher is better)."""
+def ssimulacra2(
+    reference: torch.Tensor, distorted: torch.Tensor, aligned: bool = False
+) -> torch.Tensor:
+    """Per-image SSIMULACRA 2 of Bx3xHxW sRGB tensors in 0..1 (higher is better).
+
+    On images under 256 px a side fewer than six scales are scored; the reference then
+    reads its weights in order over the scales present, so channel Y's features meet
+    weights fitted for channel X's coarse scales. `aligned=True` gives each feature its
+    own (channel, scale) weight instead: what a training loss on small crops should use;
+    the default matches the reference."""
     if reference.shape != distorted.shape or reference.dim() != 4 or reference.shape[1] != 3:
         msg = f"expected two Bx3xHxW tensors of one shape, got {reference.shape}, {distorted.shape}"
         raise ValueError(msg)
@@ -79,14 +88,17 @@ def ssimulacra2(reference: torch.Tensor, distorted: torch.Tensor) -> torch.Tenso
             lin1, lin2 = _downsample(lin1), _downsample(lin2)
         per_scale.append(_scale_features(_to_xyb(lin1), _to_xyb(lin2)))
     features = torch.stack(per_scale, dim=2)  # B, channel, scale, norm, map
-    # weights in the reference's order over the scales present (see score_from_features)
-    weights = features.new_tensor(ref.WEIGHTS.reshape(-1)[: features[0].numel()])
+    count = features.shape[2]
+    table = ref.WEIGHTS[:, :count] if aligned else ref.WEIGHTS.reshape(-1)[: features[0].numel()]
+    weights = features.new_tensor(np.ascontiguousarray(table).reshape(-1))
     total = (features.abs().flatten(1) * weights).sum(1) * ref.SCORE_SCALE
     a, b, c = ref.SCORE_POLY
     s = a * total + b * total**2 + c * total**3
     return 100.0 - 10.0 * s.clamp_min(1e-12) ** ref.SCORE_EXPONENT
 
 
-def ssimulacra2_loss(reference: torch.Tensor, distorted: torch.Tensor) -> torch.Tensor:
+def ssimulacra2_loss(
+    reference: torch.Tensor, distorted: torch.Tensor, aligned: bool = False
+) -> torch.Tensor:
     """Mean of (100 - SSIMULACRA 2) / 100 over the batch: 0 for identical images."""
-    return ((100.0 - ssimulacra2(reference, distorted)) / 100.0).mean()
+    return ((100.0 - ssimulacra2(reference, distorted, aligned)) / 100.0).mean()

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from srcodec.base.pillow import KNOBS
 from srcodec.errors import UsageError
 
 # kind -> {key: default}; a key missing here is refused. quality and name are common to all.
@@ -142,7 +143,7 @@ def _check(kind: str, params: dict[str, str], qualities: tuple[int, ...], text: 
     elif kind == "avif":
         _choice(where, "speed", params["speed"], [str(i) for i in range(11)])
         _choice(where, "subsampling", params["subsampling"], ("4:2:0", "4:4:4"))
-        _choice(where, "tune", params["tune"], ("iq", "psnr", "ssim"))
+        _choice(where, "tune", params["tune"], KNOBS["avif"]["tune"])
     elif kind == "auto":
         from srcodec.upscale import UPSCALERS
 

@@ -337,10 +337,17 @@ def _jpeg_curve(hr: np.ndarray, qualities: tuple[int, ...]) -> tuple[list[float]
     return rates, psnrs
 
 
+def _perceptual() -> RestoreFamily:
+    from srcodec.train.perceptual import PerceptualRestoreFamily
+
+    return PerceptualRestoreFamily()
+
+
 FAMILIES = {
     "restore": RestoreFamily,
     "restore-x2": restore_x2,
     "restore-x2-learned": restore_x2_learned,
     "restore-x1-learned": restore_x1_learned,
     "learned-base": LearnedBaseFamily,
+    "restore-perceptual": _perceptual,
 }
