@@ -180,6 +180,7 @@ def test_screenshot(loaded: tuple[Any, list[str], list[str]], tmp_path: Path) ->
 
 def test_rd_report_page(browser: Any, tmp_path: Path) -> None:
     from srcodec.rd import run_rd
+    from srcodec.rd.metrics import BD_METRICS
 
     Image.fromarray(synthetic(64, 48)).save(tmp_path / "a.png")
     out = tmp_path / "out"
@@ -189,7 +190,7 @@ def test_rd_report_page(browser: Any, tmp_path: Path) -> None:
     tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     tab.goto((out / "report.html").as_uri(), wait_until="load")
     widths = tab.evaluate("() => Array.from(document.images).map(i => i.naturalWidth)")
-    assert len(widths) == 2
+    assert len(widths) == len(BD_METRICS)  # one plot per BD metric
     assert all(w > 500 for w in widths)
     assert tab.locator("table").count() >= 2
     assert tab.locator("td", has_text="anchor").count() >= 1

@@ -12,6 +12,7 @@ from conftest import synthetic
 from PIL import Image
 
 from srcodec.rd.html_report import markdown_to_html
+from srcodec.rd.metrics import BD_METRICS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -49,7 +50,7 @@ def rd_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_rd_writes_a_self_contained_report(rd_out: Path) -> None:
     text = (rd_out / "report.html").read_text(encoding="utf-8")
     bd = (rd_out / "bd.md").read_text(encoding="utf-8")
-    assert text.count('src="data:image/png;base64,') == 2
+    assert text.count('src="data:image/png;base64,') == len(BD_METRICS)  # one plot each
     assert not re.search(r"(src|href)=\"(?!data:)", text)
     # every table of bd.md is an HTML table with as many rows
     assert text.count("<table>") == bd.count("\n|---")
@@ -80,3 +81,24 @@ def test_no_report_unless_asked(tmp_path: Path) -> None:
     run_rd(tmp_path, tmp_path / "out", ["jpeg:quality=50"], plots=False)
     assert (tmp_path / "out" / "bd.md").is_file()
     assert not (tmp_path / "out" / "report.html").exists()
+
+
+def test_rd_scores_ssimulacra2_first_and_butteraugli_where_installed(rd_out: Path) -> None:
+    import csv
+    import json
+
+    from srcodec.metrics import butteraugli
+
+    bd = (rd_out / "bd.md").read_text(encoding="utf-8")
+    sections = [line for line in bd.splitlines() if line.startswith("## ")]
+    assert sections[0] == "## SSIMULACRA 2"
+    assert "BD-SSIMULACRA2 vs" in bd
+    assert (rd_out / "ssimulacra2_bpp.png").exists()
+    curve = json.loads(next(rd_out.glob("*.json")).read_text(encoding="utf-8"))
+    assert all(-100 < v <= 100 for v in curve["results"]["ssimulacra2"])
+    with (rd_out / "rows.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert all(row["ssimulacra2"] for row in rows)
+    installed = butteraugli.missing() is None
+    assert all(bool(row["butteraugli-3norm"]) == installed for row in rows)
+    assert ("butteraugli-3norm" in curve["results"]) == installed

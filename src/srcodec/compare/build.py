@@ -31,6 +31,7 @@ class Panel:
     bpp: float
     psnr: float
     ms_ssim: float
+    ssimulacra2: float
 
 
 @dataclass
@@ -130,4 +131,5 @@ def score(original: np.ndarray, decoded: Decoded) -> Panel:
         metrics.bpp(decoded.num_bytes, w, h),
         metrics.psnr(original, pixels),
         metrics.ms_ssim_any(original, pixels),
+        metrics.ssimulacra2(original, pixels),
     )

@@ -51,12 +51,17 @@ def _fmt_psnr(value: float) -> str:
     return "∞ dB" if math.isinf(value) else f"{value:.2f} dB"
 
 
-def _figure(index: int, panel: Panel, best_psnr: float, best_ssim: float, budget: int) -> str:
+SCORES = ("ssimulacra2", "psnr", "ms_ssim")  # Panel fields shown, the best in green
+
+
+def _figure(index: int, panel: Panel, best: dict[str, float], budget: int) -> str:
+    """`best`: each of SCORES' best value over all panels."""
     d = panel.decoded
     esc = html.escape
     classes = "panel synth" if d.synthesized else "panel"
-    psnr_cls = ' class="best"' if panel.psnr == best_psnr else ""
-    ssim_cls = ' class="best"' if panel.ms_ssim == best_ssim else ""
+    s2_cls, psnr_cls, ssim_cls = (
+        ' class="best"' if getattr(panel, k) == best[k] else "" for k in SCORES
+    )
     notes = []
     if d.synthesized:
         notes.append(f'<p class="note synth">⚠ {esc(d.provenance)}</p>')
@@ -75,6 +80,7 @@ def _figure(index: int, panel: Panel, best_psnr: float, best_ssim: float, budget
     <div class="settings">{esc(d.settings)}</div>
     <div class="metrics">
       <span><b>{d.num_bytes}</b> B</span><span><b>{panel.bpp:.3f}</b> bpp</span>
+      <span{s2_cls}>SSIMULACRA 2 <b>{panel.ssimulacra2:.2f}</b></span>
       <span{psnr_cls}>PSNR <b>{_fmt_psnr(panel.psnr)}</b></span>
       <span{ssim_cls}>MS-SSIM <b>{panel.ms_ssim:.4f}</b></span>
     </div>
@@ -95,11 +101,12 @@ def _original(comparison: Comparison) -> str:
 
 
 NOTES = (
-    "bpp: whole file bytes × 8 / pixels. PSNR: PSNR-RGB over all pixels. MS-SSIM: RGB, "
-    "5 scales (fewer, weights renormalised, for images under 161 px a side). The best "
-    "PSNR and MS-SSIM are green. Decodes are embedded as lossless PNG, so what you see is "
-    "what each decoder produced. An orange frame and “synthesized detail” mark a decode "
-    "whose learned upscaler invented detail above the transmitted resolution (the "
+    "bpp: whole file bytes × 8 / pixels. SSIMULACRA 2: the perceptual metric (100 = "
+    "identical, ~70 high, ~50 medium, ~30 low quality). PSNR: PSNR-RGB over all pixels. "
+    "MS-SSIM: RGB, 5 scales (fewer, weights renormalised, for images under 161 px a side). "
+    "The best value of each metric is green. Decodes are embedded as lossless PNG, so "
+    "what you see is what each decoder produced. An orange frame and “synthesized detail” "
+    "mark a decode whose learned upscaler invented detail above the transmitted resolution (the "
     "srcodec decoder's own provenance report): plausible, but not in the file."
 )
 
@@ -109,12 +116,9 @@ def render(comparison: Comparison) -> str:
 
     w, h = comparison.size
     panels = comparison.panels
-    best_psnr = _best([p.psnr for p in panels])
-    best_ssim = _best([p.ms_ssim for p in panels])
+    best = {k: _best([getattr(p, k) for p in panels]) for k in SCORES}
     figures = [_original(comparison)]
-    figures += [
-        _figure(i, p, best_psnr, best_ssim, comparison.budget) for i, p in enumerate(panels, 1)
-    ]
+    figures += [_figure(i, p, best, comparison.budget) for i, p in enumerate(panels, 1)]
     options = "".join(
         f'<option value="{i}">{html.escape(p.decoded.label)}</option>'
         for i, p in enumerate(panels, 1)

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 import PIL
 
 from srcodec.image_io import write_atomic
+from srcodec.rd.metrics import measured_here
 
 if TYPE_CHECKING:
     from srcodec.rd.spec import CodecSpec
 
-METRICS_VERSION = 2  # bump when a metric's definition changes
+METRICS_VERSION = 3  # bump when a metric's definition changes
 
 
 def file_sha256(path: Path) -> str:
@@ -39,6 +40,7 @@ def row_key(image_sha: str, spec: CodecSpec, quality: int) -> str:
         "pillow": PIL.__version__,
         "srcodec": __version__,
         "metrics": METRICS_VERSION,
+        "optional_metrics": measured_here(),
     }
     if spec.kind == "auto":  # a changed search is a different codec, version or not
         import srcodec.search

@@ -7,13 +7,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from srcodec.rd.metrics import QUALITY_KEYS, TIME_KEYS
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from srcodec.rd.spec import CodecSpec
 
 # JSON result keys, CompressAI's names; the per-image mean of each is one curve point
-METRICS = ("bpp", "psnr-rgb", "psnr-y", "ms-ssim-rgb", "encoding_time", "decoding_time")
+METRICS = ("bpp", *QUALITY_KEYS, *TIME_KEYS)
 
 
 @dataclass
@@ -51,7 +53,11 @@ def from_rows(spec: CodecSpec, rows: Sequence[dict[str, Any]], description: str)
             by_quality[row["quality"]].append(row)
     images = max((len(v) for v in by_quality.values()), default=0)
     qualities = [q for q in spec.qualities if len(by_quality.get(q, ())) == images and images]
-    results = {m: [mean(r[m] for r in by_quality[q]) for q in qualities] for m in METRICS}
+    results = {
+        m: [mean(r[m] for r in by_quality[q]) for q in qualities]
+        for m in METRICS
+        if all(r.get(m) is not None for q in qualities for r in by_quality[q])
+    }
     return Curve(spec.name, description, results, False, qualities, spec.kind, images)
 
 

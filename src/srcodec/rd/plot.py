@@ -1,4 +1,4 @@
-"""PSNR-bpp and MS-SSIM-bpp plots (matplotlib, Agg: no display needed).
+"""Quality-bpp plots, one per BD metric of srcodec.rd.metrics (matplotlib, Agg: no display).
 
 Measured curves are solid with markers; published ones dashed, labelled "(published)".
 The x axis is logarithmic (low rates, where downsampling codecs compete, stay readable) and
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from PIL import Image
 
 from srcodec.image_io import write_atomic
+from srcodec.rd.metrics import rd_metric
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -27,17 +28,12 @@ if TYPE_CHECKING:
 _TICKS = (0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 8)
 
 
-def _ms_ssim_db(value: float | None) -> float | None:
-    if value is None or not math.isfinite(value) or value >= 1:
-        return None
-    return -10 * math.log10(1 - value)
-
-
 def _points(curve: Curve, metric: str) -> tuple[list[float], list[float]]:
+    to_bd = rd_metric(metric).to_bd
     xs, ys = [], []
     for x, y in zip(curve.series("bpp"), curve.series(metric), strict=False):
-        if metric == "ms-ssim-rgb":
-            y = _ms_ssim_db(y)
+        if y is not None and math.isfinite(y):
+            y = to_bd(y)
         if x is not None and y is not None and math.isfinite(x) and math.isfinite(y):
             xs.append(x)
             ys.append(y)
@@ -48,7 +44,7 @@ def _points(curve: Curve, metric: str) -> tuple[list[float], list[float]]:
 def plot(
     curves: Sequence[Curve], metric: str, path: Path, *, title: str = "", dpi: int = 110
 ) -> Path:
-    """One figure of `metric` ("psnr-rgb", "psnr-y" or "ms-ssim-rgb") against bpp."""
+    """One figure of `metric` (a key of srcodec.rd.metrics) against bpp."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -88,13 +84,8 @@ def plot(
     if math.isfinite(ymin) and math.isfinite(ymax):
         pad = 0.03 * (ymax - ymin or 1)
         ax.set_ylim(ymin - pad, ymax + pad)
-    names = {
-        "psnr-rgb": "PSNR-RGB (dB)",
-        "psnr-y": "PSNR-Y (dB)",
-        "ms-ssim-rgb": "MS-SSIM-RGB (dB, -10 log10(1 - MS-SSIM))",
-    }
     ax.set_xlabel("bits per pixel (log scale)")
-    ax.set_ylabel(names.get(metric, metric))
+    ax.set_ylabel(rd_metric(metric).label or metric)
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     if ax.get_legend_handles_labels()[0]:

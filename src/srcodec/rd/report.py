@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from srcodec.image_io import write_atomic
 from srcodec.rd.bd import BDUndefinedError, bd_psnr, bd_rate, monotone, overlap
+from srcodec.rd.metrics import BD_METRICS, QUALITY_KEYS, TIME_KEYS, rd_metric
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -29,11 +30,8 @@ CSV_COLUMNS = (
     "height",
     "bytes",
     "bpp",
-    "psnr-rgb",
-    "psnr-y",
-    "ms-ssim-rgb",
-    "encoding_time",
-    "decoding_time",
+    *QUALITY_KEYS,
+    *TIME_KEYS,
 )
 
 
@@ -82,12 +80,11 @@ def write_csv(rows: Sequence[dict[str, Any]], path: Path) -> Path:
 
 
 def quality_series(curve: Curve, metric: str) -> list[float | None]:
-    """The y values BD works on: PSNR as is; MS-SSIM in dB, -10 log10(1 - MS-SSIM), the
-    usual way to make it roughly linear in log-rate near 1."""
-    values = curve.series(metric)
-    if metric != "ms-ssim-rgb":
-        return values
-    return [-10 * math.log10(1 - v) if v is not None and 0 <= v < 1 else None for v in values]
+    """The y values BD works on (the metric's `to_bd`): PSNR and SSIMULACRA 2 as they are;
+    MS-SSIM in dB, -10 log10(1 - MS-SSIM), the usual way to make it roughly linear in
+    log-rate near 1."""
+    to_bd = rd_metric(metric).to_bd
+    return [None if v is None else to_bd(v) for v in curve.series(metric)]
 
 
 def _cell(fn: Callable[..., float], anchor: Curve | None, curve: Curve, metric: str) -> str:
@@ -102,11 +99,12 @@ def _cell(fn: Callable[..., float], anchor: Curve | None, curve: Curve, metric: 
         value = fn(*args)
     except BDUndefinedError as exc:
         return "no overlap" if str(exc).startswith("no overlap") else "too few points"
+    unit = rd_metric(metric).unit
     if fn is bd_rate:
         lo, hi = overlap(*args, axis="psnr") or (math.nan, math.nan)
-        return f"{value:+.1f} % ({lo:.1f}–{hi:.1f} dB)"
+        return f"{value:+.1f} % ({lo:.1f}–{hi:.1f} {unit})"
     lo, hi = overlap(*args, axis="rate") or (math.nan, math.nan)
-    return f"{value:+.2f} dB ({lo:.2f}–{hi:.2f} bpp)"
+    return f"{value:+.2f} {unit} ({lo:.2f}–{hi:.2f} bpp)"
 
 
 def _points(curve: Curve, metric: str) -> str:
@@ -120,17 +118,14 @@ def _span(values: Sequence[float | None], fmt: str) -> str:
     return f"{min(vals):{fmt}}–{max(vals):{fmt}}" if vals else "-"
 
 
-_SHORT = {"psnr-rgb": ("PSNR-RGB (dB)", "BD-PSNR"), "ms-ssim-rgb": ("MS-SSIM (dB)", "BD-MS-SSIM")}
-
-
 def bd_table(
     curves: Sequence[Curve],
     anchors: Sequence[tuple[str, Curve | None]],
     metric: str = "psnr-rgb",
 ) -> str:
     """Markdown: one row per curve (curves without `metric` skipped); BD-rate and the BD
-    quality delta of `metric` ("psnr-rgb" or "ms-ssim-rgb", in dB) against each anchor."""
-    quality, delta = _SHORT[metric]
+    quality delta of `metric` (a BD metric of srcodec.rd.metrics) against each anchor."""
+    quality, delta = rd_metric(metric).label, rd_metric(metric).delta
     head = ["curve", "points", "bpp", quality]
     for label, anchor in anchors:
         shown = anchor.label if anchor else f"{label} (absent)"
@@ -207,10 +202,11 @@ def method_check(curves: Sequence[Curve], tolerance: float = 0.02) -> str:
 
 
 BD_NOTES = """\
-BD-rate: average bitrate change at equal PSNR-RGB (negative = fewer bits than the anchor);
-BD-PSNR: average PSNR-RGB change at equal bitrate (positive = better). Bjøntegaard deltas with
-monotone piecewise-cubic (PCHIP) interpolation of log(bpp) vs PSNR over the range both curves
-cover, shown in brackets: PSNR for BD-rate, bpp for BD-PSNR. The two can disagree in sign
+BD-rate: average bitrate change at equal quality (negative = fewer bits than the anchor);
+BD-PSNR (BD-SSIMULACRA2, ...): average quality change at equal bitrate (positive = better).
+Bjøntegaard deltas with monotone piecewise-cubic (PCHIP) interpolation of log(bpp) vs the
+metric over the range both curves cover, shown in brackets: the metric's range for BD-rate,
+bpp for BD-PSNR. The two can disagree in sign
 when those ranges are narrow or differ. "no overlap": the curves share no range.
 "points: k of n": n-k points were dropped because they cost more bits than a cheaper point
 of the same curve without a higher PSNR. "(published)" curves are figures read from
@@ -248,12 +244,12 @@ def write_bd_md(
     path: Path,
     title: str = "",
 ) -> Path:
-    text = (
-        f"# {title or 'BD-rate table'}\n\n## PSNR-RGB\n\n{bd_table(curves, anchors)}\n"
-        f"{BD_NOTES}\n## MS-SSIM\n\nThe same on MS-SSIM-RGB in dB, -10 log10(1 - MS-SSIM): "
-        "BD-rate at equal MS-SSIM, BD-MS-SSIM in dB at equal rate.\n\n"
-        f"{bd_table(curves, anchors, 'ms-ssim-rgb')}"
-    )
+    """bd.md: one section per BD metric (SSIMULACRA 2 first), then the rate table at fixed
+    PSNR and the check against published curves."""
+    text = f"# {title or 'BD-rate table'}\n"
+    for metric in BD_METRICS:
+        text += f"\n## {metric.label}\n\n{metric.note}\n\n{bd_table(curves, anchors, metric.key)}"
+    text += f"\n{BD_NOTES}"
     second = anchors[-1][1] if anchors else None
     table = ratio_table(curves, second)
     if table:

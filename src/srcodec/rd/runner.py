@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from srcodec.errors import UsageError
 from srcodec.rd import curve as curves_mod
 from srcodec.rd import report
+from srcodec.rd.metrics import BD_METRICS
 from srcodec.rd.spec import CodecSpec, parse
 
 if TYPE_CHECKING:
@@ -151,8 +152,7 @@ def run_rd(
     title = f"{name} ({len(images)} images)"
     pngs = []
     if plots:
-        pngs.append(plot.plot(all_curves, "psnr-rgb", out / "psnr_bpp.png", title=title))
-        pngs.append(plot.plot(all_curves, "ms-ssim-rgb", out / "msssim_bpp.png", title=title))
+        pngs += [plot.plot(all_curves, m.key, out / m.plot_file, title=title) for m in BD_METRICS]
     files += pngs
     bd_md = report.write_bd_md(all_curves, outcome.anchors, out / "bd.md", title)
     files.append(bd_md)

@@ -1,7 +1,8 @@
 """Run codec specs x qualities x images, in a process pool, with a per-row cache.
 
-A row is one (image, codec, quality): bpp from the whole file's bytes, PSNR-RGB (8-bit, this
-image), PSNR-Y (BT.601 luma, no shave), MS-SSIM on RGB, encode and decode seconds.
+A row is one (image, codec, quality): bpp from the whole file's bytes, every metric of
+srcodec.rd.metrics (SSIMULACRA 2, PSNR-RGB, PSNR-Y, MS-SSIM, Butteraugli where installed),
+encode and decode seconds.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from tqdm import tqdm
 from srcodec import metrics
 from srcodec.errors import UsageError
 from srcodec.rd.cache import RowCache, file_sha256, row_key
+from srcodec.rd.metrics import QUALITY_KEYS, RD_METRICS, TIME_KEYS
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from srcodec.rd.spec import CodecSpec
 
 IMAGE_SUFFIXES = (".png", ".bmp", ".ppm", ".tif", ".tiff", ".jpg", ".jpeg", ".webp")
-METRIC_KEYS = ("bpp", "psnr-rgb", "psnr-y", "ms-ssim-rgb", "encoding_time", "decoding_time")
+METRIC_KEYS = ("bpp", *QUALITY_KEYS, *TIME_KEYS)
 
 
 @dataclass
@@ -93,9 +95,7 @@ def measure(path: Path, spec: CodecSpec, quality: int) -> dict[str, Any]:
         "height": h,
         "bytes": coded.num_bytes,
         "bpp": metrics.bpp(coded.num_bytes, w, h),
-        "psnr-rgb": metrics.psnr(rgb, decoded),
-        "psnr-y": metrics.psnr_y(rgb, decoded, shave=0),
-        "ms-ssim-rgb": metrics.ms_ssim(rgb, decoded),
+        **{m.key: m.measure(rgb, decoded) for m in RD_METRICS},
         "encoding_time": coded.encoding_time,
         "decoding_time": coded.decoding_time,
     }
