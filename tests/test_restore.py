@@ -199,3 +199,24 @@ def test_learned_base_streams_use_their_own_x1_model() -> None:
     want = weights.stream_hash("restore-x1-learned").hex()
     assert srcodec.info(learned)["model_hash"] == want
     assert want in srcodec.decode(learned).info["srcodec"]
+
+
+def test_an_encoder_scoring_a_metric_uses_and_names_that_metrics_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A restore model trained for one metric (METRIC_MODEL_NAMES) is what the search runs
+    and the stream names when the encoder scores with that metric; other metrics keep the
+    scale's model, and the decoder follows the hash either way."""
+    import srcodec
+    from srcodec import weights
+    from srcodec.upscale import restore
+
+    stand_in = "restore-x1-learned"  # any shipped x1 model of another name stands in
+    monkeypatch.setitem(restore.METRIC_MODEL_NAMES, (1, "ssimulacra2"), stand_in)
+    rgb = synthetic(96, 64)
+    perceptual = srcodec.encode(rgb, quality=60, upscaler="restore", effort=2)
+    plain = srcodec.encode(rgb, quality=60, upscaler="restore", effort=2, metric="psnr")
+    assert srcodec.info(perceptual)["model_hash"] == weights.stream_hash(stand_in).hex()
+    assert srcodec.info(plain)["model_hash"] == weights.stream_hash("restore-x1").hex()
+    for stream in (perceptual, plain):
+        assert srcodec.decode(stream).size == (96, 64)

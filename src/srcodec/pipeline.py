@@ -3,7 +3,7 @@ re-exported here (pipeline.decode, decode_with_report, decode_lr, DecodeReport).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from srcodec import format as fmt
@@ -107,15 +107,24 @@ def code_base(lr: np.ndarray, choice: Choice) -> Coded:
     return Coded(choice, payload, decoded, chroma_subsampled(choice.base, payload))
 
 
-def reconstruct(coded: Coded, upscaler: str, size: tuple[int, int], device: str = "auto") -> Any:
-    """What the decoder outputs for `coded` with `upscaler`, cropped to `size` (W, H)."""
+def reconstruct(
+    coded: Coded,
+    upscaler: str,
+    size: tuple[int, int],
+    device: str = "auto",
+    metric: str | None = None,
+) -> Any:
+    """What the decoder outputs for `coded` with `upscaler`, cropped to `size` (W, H);
+    `metric`: the encoder's, which picks the tool's model (as `assemble` records it)."""
     impl = UPSCALERS.entry(upscaler).get()
     chosen = "cpu"
     if impl.uses_torch:
         from srcodec.device import pick
 
         chosen = pick(device)
-    return impl.upscale(coded.lr, coded.side, chosen)[: size[1], : size[0]]
+    c = coded.choice
+    side = replace(coded.side, model_hash=impl.model_hash(c.scale, c.base, metric))
+    return impl.upscale(coded.lr, side, chosen)[: size[1], : size[0]]
 
 
 def assemble(
@@ -125,10 +134,12 @@ def assemble(
     keep_metadata: bool = True,
     alpha_png: bytes | None = None,
     strength: StrengthChunk | None = None,
+    metric: str | None = None,
 ) -> bytes:
     """The .srz stream for `coded`, recording `upscaler` (and its model hash); `alpha_png`:
     the alpha chunk already made (a search assembles many streams of one image);
-    `strength`: chunk S for the upscaler (`choose_strength`)."""
+    `strength`: chunk S for the upscaler (`choose_strength`); `metric`: the encoder's,
+    which picks the tool's model."""
     choice = coded.choice
     up_entry = UPSCALERS.entry(upscaler)
     check_scale(up_entry.get(), choice.scale)
@@ -140,7 +151,7 @@ def assemble(
         base=BASE_CODECS.entry(choice.base).wire_id,
         quality=ids.QUALITY_NONE if choice.quality is None else choice.quality,
         upscaler=up_entry.wire_id,
-        model_hash=up_entry.get().model_hash(choice.scale, choice.base),
+        model_hash=up_entry.get().model_hash(choice.scale, choice.base, metric),
         source_16bit=src.source_16bit,
     )
     alpha = alpha_png

@@ -226,10 +226,16 @@ class _Search:
         return self._lr[scale]
 
     def size(self, coded: Coded, upscaler: str) -> int:
-        return len(pipeline.assemble(self.src, coded, upscaler, alpha_png=self._alpha))
+        return len(
+            pipeline.assemble(
+                self.src, coded, upscaler, alpha_png=self._alpha, metric=self.target.metric
+            )
+        )
 
     def evaluate(self, coded: Coded, upscaler: str) -> float:
-        out = pipeline.reconstruct(coded, upscaler, self.src.size, self.device)
+        out = pipeline.reconstruct(
+            coded, upscaler, self.src.size, self.device, metric=self.target.metric
+        )
         return self.score(out)
 
     def record(
@@ -699,7 +705,7 @@ def encode(
         raise UsageError(msg)
     src = image if isinstance(image, image_io.SourceImage) else image_io.load(image)
     coded, tool, explanation = search(src, target, effort=effort, **pins)
-    stream = pipeline.assemble(src, coded, tool, keep_metadata)
+    stream = pipeline.assemble(src, coded, tool, keep_metadata, metric=target.metric)
     if EFFORTS[effort].strength and target.metric == "psnr":
         stream = _with_strength(src, coded, tool, stream, explanation, keep_metadata, pins)
     return stream, explanation
@@ -724,7 +730,9 @@ def _with_strength(
     if picked.chunk is None:
         explanation.strength = "not written (no tile size paid for its bytes)"
         return stream
-    longer = pipeline.assemble(src, coded, tool, keep_metadata, strength=picked.chunk)
+    longer = pipeline.assemble(
+        src, coded, tool, keep_metadata, strength=picked.chunk, metric=explanation.target.metric
+    )
     if explanation.budget and len(longer) > explanation.budget:
         explanation.strength = f"not written ({len(longer)} B would exceed the budget)"
         return stream

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
+from srcodec.metrics.scoring import SCORINGS
+
 if TYPE_CHECKING:
     from srcodec.rd.spec import CodecSpec
 
@@ -59,12 +61,11 @@ def auto_keywords(spec: CodecSpec, value: int) -> dict[str, Any]:
     target = p["target"]
     if target == "quality":
         kw["quality"] = value
-    elif target == "psnr":
-        kw["target_psnr"] = float(value)
-    elif target == "ms-ssim":
-        kw["target_ms_ssim"] = value / 1000
-    else:
+    elif target == "bpp":
         kw["target_bpp"] = value / 1000
+    else:  # a metric: MS-SSIM (0..1) is given x 1000, PSNR and SSIMULACRA 2 as they are
+        scale = 1000 if SCORINGS[target].high <= 1 else 1
+        kw[SCORINGS[target].target_keyword] = value / scale
     return kw
 
 

@@ -7,6 +7,9 @@
     auto:target=psnr,quality=28/32/36        ... target PSNR in dB
     auto:target=bpp,quality=50/100/250       ... target size in thousandths of a bpp
     auto:target=ms-ssim,quality=950/980      ... target MS-SSIM x 1000
+    auto:target=ssimulacra2,quality=60/70    ... target SSIMULACRA 2 score
+    auto:quality=20/40/60,metric=psnr        ... "as good as AVIF at Q" in PSNR (default:
+                                                 the encoder's default metric, SSIMULACRA 2)
     avif:quality=10:90:10,speed=3,subsampling=4:4:4,tune=psnr
     jpeg:quality=5:95:5          webp:quality=20/40/60          avif:quality=10:90:10,speed=6
     jpeg2000:quality=26:40:2     (quality = target PSNR in dB, OpenJPEG's "dB" quality mode)
@@ -22,6 +25,7 @@ from typing import Any
 
 from srcodec.base.pillow import KNOBS
 from srcodec.errors import UsageError
+from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
 
 # kind -> {key: default}; a key missing here is refused. quality and name are common to all.
 PEER_KEYS: dict[str, dict[str, str]] = {
@@ -39,12 +43,12 @@ SRCODEC_OPTIONAL = ("speed", "subsampling", "tune", "method", "strength")
 # the auto encoder: quality= lists the target values (Q, dB, MS-SSIM x 1000 or bpp x 1000)
 AUTO_KEYS: dict[str, str] = {
     "target": "quality",
-    "metric": "psnr",
+    "metric": DEFAULT_METRIC,
     "effort": "4",
     "scale": "any",
     "upscaler": "auto",
 }
-AUTO_TARGETS = ("quality", "psnr", "ms-ssim", "bpp")
+AUTO_TARGETS = ("quality", *SCORINGS, "bpp")
 KINDS = ("srcodec", "auto", *PEER_KEYS)
 _JPEG_SUBSAMPLING = ("4:4:4", "4:2:2", "4:2:0")
 _MAX_POINTS = 200
@@ -148,7 +152,7 @@ def _check(kind: str, params: dict[str, str], qualities: tuple[int, ...], text: 
         from srcodec.upscale import UPSCALERS
 
         _choice(where, "target", params["target"], AUTO_TARGETS)
-        _choice(where, "metric", params["metric"], ("psnr", "ms-ssim"))
+        _choice(where, "metric", params["metric"], tuple(SCORINGS))
         _choice(where, "effort", params["effort"], [str(i) for i in range(1, 10)])
         _choice(where, "scale", params["scale"], ["any", "1", "2", "3", "4"])
         _choice(where, "upscaler", params["upscaler"], [*UPSCALERS.names(), "auto"])

@@ -41,10 +41,13 @@ class Upscaler(Protocol):
         """The scales this upscaler has a model for (checked at encode and decode)."""
         ...
 
-    def model_hash(self, scale: int, base: str | None = None) -> bytes | None:
+    def model_hash(
+        self, scale: int, base: str | None = None, metric: str | None = None
+    ) -> bytes | None:
         """First 4 bytes of the SHA-256 of the model file used at `scale` for payloads of
-        `base` (a tool may ship a model fine-tuned on one base), recorded in HEAD;
-        None: no model."""
+        `base` (a tool may ship a model fine-tuned on one base) by an encoder that scores
+        with `metric` (a tool may ship a model trained for it; None: its default model),
+        recorded in HEAD; None: no model."""
         ...
 
     def upscale(self, lr: np.ndarray, side: SideInfo, device: str) -> np.ndarray:

@@ -39,7 +39,9 @@ class Bicubic:
     def scales(self) -> tuple[int, ...]:
         return (1, 2, 3, 4)
 
-    def model_hash(self, scale: int, base: str | None = None) -> bytes | None:
+    def model_hash(
+        self, scale: int, base: str | None = None, metric: str | None = None
+    ) -> bytes | None:
         return None
 
     def upscale(self, lr: np.ndarray, side: SideInfo, device: str) -> np.ndarray:

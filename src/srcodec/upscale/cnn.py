@@ -155,7 +155,9 @@ class Cnn:
     def scales(self) -> tuple[int, ...]:
         return tuple(sorted(MODEL_NAMES))
 
-    def model_hash(self, scale: int, base: str | None = None) -> bytes | None:
+    def model_hash(
+        self, scale: int, base: str | None = None, metric: str | None = None
+    ) -> bytes | None:
         # one model file per scale, so the stream names the one it was made for
         name = MODEL_NAMES.get(scale)
         return None if name is None else weights.stream_hash(name)

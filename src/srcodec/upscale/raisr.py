@@ -159,7 +159,9 @@ class Raisr:
         keys = weights.load(self.model)
         return tuple(s for s in (2, 3, 4) if f"x{s}.clean.coef" in keys)
 
-    def model_hash(self, scale: int, base: str | None = None) -> bytes | None:
+    def model_hash(
+        self, scale: int, base: str | None = None, metric: str | None = None
+    ) -> bytes | None:
         return weights.stream_hash(self.model)
 
     def bank_key(self, side: SideInfo) -> str:

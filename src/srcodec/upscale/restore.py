@@ -50,6 +50,9 @@ SHUFFLE = 2
 MODEL_NAMES = {1: "restore-x1", 2: "restore-x2"}  # scale -> manifest name
 # a model fine-tuned on one base's decoded LR, used for that base when it is shipped
 BASE_MODEL_NAMES = {(1, "learned"): "restore-x1-learned", (2, "learned"): "restore-x2-learned"}
+# a model trained for one metric, used by an encoder that scores with it (Pillow bases;
+# a base's own model above wins) when it is shipped: srcodec.train.perceptual
+METRIC_MODEL_NAMES = {(1, "ssimulacra2"): "restore-x1-perceptual"}
 TILE = 512  # tile side in pixels (even) for inference; bounds memory for any image size
 OVERLAP = 24  # context pixels per side (even); > the receptive radius 2 * (L + 1)
 
@@ -181,12 +184,16 @@ def run(
     return out[:h, :w]
 
 
-def model_name(scale: int, base: str | None = None) -> str | None:
-    """The shipped model used for streams of `base` at `scale`: the base's own fine-tuned
-    model when there is one, else the scale's model; None: no model for that scale."""
-    special = BASE_MODEL_NAMES.get((scale, base or ""))
-    if special is not None and special in weights.manifest():
-        return special
+def model_name(scale: int, base: str | None = None, metric: str | None = None) -> str | None:
+    """The shipped model used for streams of `base` at `scale` made by an encoder scoring
+    with `metric`: the base's own fine-tuned model when there is one, else the metric's,
+    else the scale's model; None: no model for that scale."""
+    for special in (
+        BASE_MODEL_NAMES.get((scale, base or "")),
+        METRIC_MODEL_NAMES.get((scale, metric or "")),
+    ):
+        if special is not None and special in weights.manifest():
+            return special
     return MODEL_NAMES.get(scale)
 
 
@@ -194,6 +201,7 @@ def _variants(scale: int) -> dict[bytes, str]:
     """Stream hash -> manifest name of every model kept for `scale`, any base."""
     names = [MODEL_NAMES.get(scale)]
     names += [n for (s, _), n in BASE_MODEL_NAMES.items() if s == scale]
+    names += [n for (s, _), n in METRIC_MODEL_NAMES.items() if s == scale]
     found: dict[bytes, str] = {}
     for name in names:
         if name is not None and name in weights.manifest():
@@ -210,8 +218,10 @@ class Restore:
     def scales(self) -> tuple[int, ...]:
         return tuple(s for s, n in MODEL_NAMES.items() if n in weights.manifest())
 
-    def model_hash(self, scale: int, base: str | None = None) -> bytes | None:
-        name = model_name(scale, base)
+    def model_hash(
+        self, scale: int, base: str | None = None, metric: str | None = None
+    ) -> bytes | None:
+        name = model_name(scale, base, metric)
         return None if name is None else weights.stream_hash(name)
 
     def model_hashes(self, scale: int) -> set[bytes]:
