@@ -173,12 +173,12 @@ def test_search_fits_strength_from_effort_5() -> None:
     from srcodec.encoder import encode_explained
 
     img = synthetic(64, 48, seed=8)
-    data, explained = encode_explained(img, quality=50, upscaler="restore", effort=5)
+    data, explained = encode_explained(img, quality=50, upscaler="restore", effort=5, metric="psnr")
     assert explained is not None
     assert explained.strength  # written ("+x dB for n B") or why not
     assert any(line.startswith("strength (chunk S)") for line in explained.lines())
     assert (fmt.read(data).strength is not None) == explained.strength.startswith("+")
-    _, at4 = encode_explained(img, quality=50, upscaler="restore", effort=4)
+    _, at4 = encode_explained(img, quality=50, upscaler="restore", effort=4, metric="psnr")
     assert at4 is not None
     assert not at4.strength
 
