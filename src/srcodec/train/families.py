@@ -343,6 +343,12 @@ def _perceptual() -> RestoreFamily:
     return PerceptualRestoreFamily()
 
 
+def _perceptual_x2() -> RestoreFamily:
+    from srcodec.train.perceptual import restore_x2_perceptual
+
+    return restore_x2_perceptual()
+
+
 FAMILIES = {
     "restore": RestoreFamily,
     "restore-x2": restore_x2,
@@ -350,4 +356,5 @@ FAMILIES = {
     "restore-x1-learned": restore_x1_learned,
     "learned-base": LearnedBaseFamily,
     "restore-perceptual": _perceptual,
+    "restore-x2-perceptual": _perceptual_x2,
 }

@@ -113,3 +113,28 @@ class PerceptualRestoreFamily(RestoreFamily):
         per = {k: round(float(np.mean(g)), 4) for k, g in gains.items()}
         per_psnr = {f"{k}-psnr": round(float(np.mean(g)), 4) for k, g in psnr_gains.items()}
         return {"score": float(np.mean(list(per.values()))), "per_variant": per | per_psnr}
+
+
+def restore_x2_perceptual() -> PerceptualRestoreFamily:
+    """`restore-x2-perceptual`: the same at scale 2 (the network on Pillow's bicubic upscale
+    of the decoded LR), on LR coded at the low qualities where the encoder picks scale 2:
+    Pillow's default AVIF first (the search's x2 configurations code the LR with it), then
+    tune=ssimulacra2 4:4:4, JPEG, WebP and the clean LR; warm-started from restore-x2."""
+    s2 = tuple(sorted(SSIMULACRA2_444.items()))
+    return PerceptualRestoreFamily(
+        name="restore-x2-perceptual",
+        scale=2,
+        plan=[
+            ("avif", (10, 75), 4, {}),
+            ("avif", (10, 75), 2, SSIMULACRA2_444),
+            ("jpeg", (10, 90), 1, {}),
+            ("webp", (5, 90), 1, {}),
+        ],
+        val_variants=[
+            Variant("avif", 20),
+            Variant("avif", 40),
+            Variant("avif", 60),
+            Variant("avif", 40, s2),
+            Variant("jpeg", 40),
+        ],
+    )

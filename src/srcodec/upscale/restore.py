@@ -52,7 +52,10 @@ MODEL_NAMES = {1: "restore-x1", 2: "restore-x2"}  # scale -> manifest name
 BASE_MODEL_NAMES = {(1, "learned"): "restore-x1-learned", (2, "learned"): "restore-x2-learned"}
 # a model trained for one metric, used by an encoder that scores with it (Pillow bases;
 # a base's own model above wins) when it is shipped: srcodec.train.perceptual
-METRIC_MODEL_NAMES = {(1, "ssimulacra2"): "restore-x1-perceptual"}
+METRIC_MODEL_NAMES = {
+    (1, "ssimulacra2"): "restore-x1-perceptual",
+    (2, "ssimulacra2"): "restore-x2-perceptual",
+}
 TILE = 512  # tile side in pixels (even) for inference; bounds memory for any image size
 OVERLAP = 24  # context pixels per side (even); > the receptive radius 2 * (L + 1)
 
