@@ -235,3 +235,18 @@ def test_options_that_would_be_ignored_are_errors(
     assert res.returncode == 2
     assert match in res.stderr
     assert not (tmp_path / "out.x").exists()
+
+
+def test_encode_target_ssimulacra2_and_metric_flags(tmp_path: Path) -> None:
+    src = tmp_path / "in.png"
+    Image.fromarray(synthetic(96, 64)).save(src)
+    out = tmp_path / "out.srz"
+    result = run("encode", str(src), str(out), "--target-ssimulacra2", "60", "--explain")
+    assert result.returncode == 0, result.stderr
+    assert "ssimulacra2 >= 60" in result.stdout + result.stderr
+    bad = run("encode", str(src), str(tmp_path / "x.srz"), "--target-ssimulacra2", "120")
+    assert_one_line_error(bad, 2, "target-ssimulacra2")
+    assert not (tmp_path / "x.srz").exists()
+    psnr = run("encode", str(src), str(tmp_path / "p.srz"), "--metric", "psnr", "--explain")
+    assert psnr.returncode == 0, psnr.stderr
+    assert "psnr of plain AVIF q60" in psnr.stdout + psnr.stderr

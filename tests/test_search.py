@@ -88,6 +88,8 @@ def test_avif_levels_are_one_quality_per_quantizer() -> None:
         ({"scale": 2.0, "base": "avif"}, "scale"),
         ({"target_psnr": -1}, "target-psnr"),
         ({"target_ms_ssim": 1.5}, "target-ms-ssim"),
+        ({"target_ssimulacra2": 101}, "target-ssimulacra2"),
+        ({"target_ssimulacra2": 70, "target_psnr": 30}, "one target"),
         ({"target_size": 0}, "target-size"),
         ({"target_bpp": -0.1}, "target-bpp"),
         ({"metric": "ssim"}, "metric"),
@@ -214,3 +216,32 @@ def test_explain_from_the_cli(tmp_path: Path) -> None:
     assert res.returncode == 2
     assert res.stderr.decode().count("\n") == 1
     assert b"one target" in res.stderr
+
+
+def test_thorough_efforts_try_every_tune_of_the_metric() -> None:
+    from srcodec.metrics.scoring import SCORINGS
+
+    rgb = synthetic(96, 64)
+    _, fast = srcodec.encode_explained(rgb, quality=50, effort=4)
+    _, thorough = srcodec.encode_explained(rgb, quality=50, effort=6)
+    tried = {
+        effort: {
+            dict(t.choice.options).get("tune")
+            for t in ex.trials
+            if t.choice.scale == 1 and t.choice.base == "avif"
+        }
+        for effort, ex in ((4, fast), (6, thorough))
+    }
+    tunes = set(SCORINGS["ssimulacra2"].avif_tunes)
+    assert tried[4] == {SCORINGS["ssimulacra2"].avif_tunes[0]}
+    assert tried[6] >= tunes
+
+
+def test_tune_ssimulacra2_codes_quality_100_losslessly() -> None:
+    """libaom refuses tune=ssimulacra2 in lossless mode; the AVIF base drops the tune there."""
+    from srcodec.base import BASE_CODECS
+
+    avif = BASE_CODECS.entry("avif").get()
+    lr = synthetic(16, 16)
+    payload = avif.encode(lr, 100, {"tune": "ssimulacra2", "subsampling": "4:4:4"})
+    assert avif.decode(payload, (16, 16), 3).shape == (16, 16, 3)
