@@ -2,11 +2,12 @@
 
     python tools/bench_encode.py ../shared/datasets/kodak [--quality 60] [--effort 4]
 
-For each image: `srcodec.encode` (auto mode, the default target "as good as AVIF at
---quality", in memory) wall time; Pillow AVIF speed 6 (defaults) and AVIF with its best
-settings (4:4:4, tune=psnr) at speeds 5 and 3 on the same image at the same quality as
-references, timed in the same run; bytes of the
-srcodec stream vs the AVIF s6 file, and whether the stream reached the reference PSNR.
+The PSNR promise (`--metric psnr`, the default here; the default encoder's SSIMULACRA 2
+promise is tools/bench_promise.py). For each image: `srcodec.encode` (auto mode, target "as
+good as AVIF at --quality" in PSNR, in memory) wall time; Pillow AVIF speed 6 (defaults)
+and AVIF with its best settings (4:4:4, tune=psnr) at speeds 5 and 3 on the same image at
+the same quality as references, timed in the same run; bytes of the srcodec stream vs the
+AVIF s6 file, and whether the stream reached the reference PSNR.
 torch and the model are loaded before timing (a warm process, as in `srcodec batch`).
 """
 
@@ -38,18 +39,20 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--quality", type=int, default=60)
     p.add_argument("--effort", type=int, default=4)
     p.add_argument("--limit", type=int, default=0, help="first N images only")
+    p.add_argument("--metric", default="psnr", help="the encoder's metric (default psnr)")
     args = p.parse_args(argv)
     files = sorted(f for f in args.folder.iterdir() if f.suffix.lower() == ".png")
     files = files[: args.limit] if args.limit else files
     warm = np.zeros((64, 64, 3), np.uint8)
-    srcodec.encode(warm, quality=args.quality, effort=args.effort)  # torch + model load
+    kw = {"quality": args.quality, "effort": args.effort, "metric": args.metric}
+    srcodec.encode(warm, **kw)  # torch + model load
     rows = []
     head = "image        srcodec s  avif-s6 s  best-s5 s best-s3 s  ratio-s6  bytes  avif-s6 B"
     print(head + "  saved %  reached")
     for f in files:
         rgb = np.asarray(Image.open(f).convert("RGB"))
         start = time.perf_counter()
-        data, _ = srcodec.encode_explained(rgb, quality=args.quality, effort=args.effort)
+        data, _ = srcodec.encode_explained(rgb, **kw)
         t_src = time.perf_counter() - start
         t6, ref = avif(rgb, args.quality, speed=6)
         best = {"subsampling": "4:4:4", "advanced": {"tune": "psnr"}}

@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("folder", type=Path)
     p.add_argument("--bpp", type=float, nargs="+", default=[0.05, 0.1, 0.25])
     p.add_argument("--effort", type=int, default=4)
+    p.add_argument("--metric", default="psnr", help="what the size targets optimise")
     args = p.parse_args(argv)
     files = sorted(f for f in args.folder.iterdir() if f.suffix.lower() == ".png")
     cols = "over budget | within 3 % | fill mean | fill min | scale 1/2+ | PSNR mean | s/image"
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> None:
             rgb = np.asarray(Image.open(f).convert("RGB"))
             budget = int(bpp * rgb.shape[0] * rgb.shape[1] / 8)
             start = time.perf_counter()
-            data = srcodec.encode(rgb, target_bpp=bpp, effort=args.effort)
+            data = srcodec.encode(rgb, target_bpp=bpp, effort=args.effort, metric=args.metric)
             times.append(time.perf_counter() - start)
             fills.append(100 * len(data) / budget)
             scales.append(srcodec.info(data)["scale"])
