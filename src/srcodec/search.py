@@ -351,7 +351,7 @@ def search(
     if target.kind == "size":
         best = _search_size(s, configs, int(target.value))
     else:
-        best = _search_score(s, configs)
+        best = _search_score(s, configs, options or {})
     unpinned = base is None and not options and scale in (None, 1)
     if unpinned and upscaler in (None, "auto", "bicubic"):
         best = _lossless(s, best)
@@ -484,6 +484,34 @@ def _configs(
     return out
 
 
+RESCUE_SPEED_STEP = 1  # how much slower the rescue re-encodes (AVIF speed)
+
+
+def _rescue(
+    s: _Search, cfg: _Config, quality: int, goal: float, budget: int
+) -> tuple[int, Coded, str] | None:
+    """The lowest passing level of `cfg` is over the byte budget: a slower AVIF speed codes
+    the same quality in fewer bytes (a few %, about what one quantizer level is worth), so
+    re-encode that level one speed slower, and the level below while the goal holds but
+    the budget does not. Tried only when nothing else fits."""
+    speed = dict(cfg.options).get("speed")
+    if cfg.base != "avif" or not isinstance(speed, int) or speed <= 0:
+        return None
+    opts = dict(cfg.options) | {"speed": speed - RESCUE_SPEED_STEP}
+    slow = _Config(s, cfg.scale, cfg.base, opts, cfg.tools)
+    for i in range(slow.levels.index(quality), max(-1, slow.levels.index(quality) - 2), -1):
+        q = slow.levels[i]
+        tool, score = max(((t, slow.scored(q, t)) for t in slow.tools), key=lambda ts: ts[1])
+        size = s.size(slow.code(q).coded, tool)
+        ok = score >= goal and size <= budget
+        s.record(slow.code(q).coded, tool, score, ok, "rescue: one speed slower")
+        if ok:
+            return size, slow.code(q).coded, tool
+        if score < goal:
+            break
+    return None
+
+
 def _db(metric: str, value: float) -> float:
     """A score on a scale roughly linear in the AVIF quality index (scoring.linear)."""
     return scoring(metric).linear(value)
@@ -492,7 +520,7 @@ def _db(metric: str, value: float) -> float:
 LOG2_BYTES_PER_LEVEL = 0.1  # prior slope of log2(bytes) vs quantizer index
 
 
-def _search_score(s: _Search, configs: list[_Config]) -> tuple[Coded, str]:
+def _search_score(s: _Search, configs: list[_Config], options: dict[str, Any]) -> tuple[Coded, str]:
     """Quality/PSNR/MS-SSIM targets: the fewest bytes whose score reaches the goal."""
     t = s.target
     budget = 0
@@ -526,6 +554,13 @@ def _search_score(s: _Search, configs: list[_Config]) -> tuple[Coded, str]:
             best = (size, cfg.code(q).coded, tool)
         if cfg.scale == 1:
             guess = q
+    if best is not None and budget and best[0] > budget and "speed" not in options:
+        cfg = next(
+            c
+            for c in configs
+            if c.options == best[1].choice.options and c.scale == best[1].choice.scale
+        )
+        best = _rescue(s, cfg, best[1].choice.quality, goal, budget) or best
     if best is None or (budget and best[0] > budget):
         return _fallback(s, configs, goal, budget, best)
     return best[1], best[2]
@@ -561,6 +596,9 @@ def _min_quality(
         if not ok:
             return None
         levels = levels[: levels.index(top) + 1]
+        # the first probe below: the prior slope's prediction from `top`, not scale 1's answer
+        steps = (_db(metric, score) - goal_db) / s.scoring.per_level
+        guess = levels[max(0, len(levels) - 1 - math.floor(steps))]
 
     def passes(q: int) -> tuple[bool, float]:
         score = cfg.scored(q, tool)

@@ -280,14 +280,22 @@ def blur(planes: np.ndarray) -> np.ndarray:
 
 
 def _fir(x: np.ndarray, kernel: np.ndarray, radius: int, axis: int) -> np.ndarray:
-    x = np.moveaxis(x, axis, -1)
-    n = x.shape[-1]
-    padded = np.zeros((*x.shape[:-1], n + 2 * radius), np.float32)
-    padded[..., radius : radius + n] = x
-    out = kernel[0] * padded[..., 0:n]
-    for k in range(1, len(kernel)):
-        out += kernel[k] * padded[..., k : k + n]
-    return np.moveaxis(out, -1, axis)
+    """The symmetric kernel along `axis` (negative), zero outside: the centre tap plus one
+    multiply per pair of mirrored taps, on slices of a zero-padded copy."""
+    n = x.shape[axis]
+    shape = list(x.shape)
+    shape[axis] = n + 2 * radius
+    padded = np.zeros(shape, np.float32)
+    tail = (slice(None),) * (-axis - 1)
+
+    def window(start: int) -> np.ndarray:
+        return padded[(..., slice(start, start + n), *tail)]
+
+    window(radius)[...] = x
+    out = kernel[radius] * x
+    for k in range(1, radius + 1):
+        out += kernel[radius + k] * (window(radius - k) + window(radius + k))
+    return out
 
 
 @dataclass(frozen=True)
@@ -315,9 +323,10 @@ def scale_features(ref: _ReferenceScale, dist_xyb: np.ndarray) -> np.ndarray:
     detail_lost = np.maximum(-ratio, 0.0)
     features = np.empty((3, 2, 3))
     for m, err in enumerate((ssim_err, artifact, detail_lost)):
-        flat = err.reshape(3, -1).astype(np.float64)
-        features[:, 0, m] = flat.mean(axis=1)
-        features[:, 1, m] = np.sqrt(np.sqrt((flat**4).mean(axis=1)))
+        flat = err.reshape(3, -1)
+        square = flat * flat
+        features[:, 0, m] = flat.mean(axis=1, dtype=np.float64)
+        features[:, 1, m] = np.sqrt(np.sqrt((square * square).mean(axis=1, dtype=np.float64)))
     return features
 
 
