@@ -298,35 +298,71 @@ def _fir(x: np.ndarray, kernel: np.ndarray, radius: int, axis: int) -> np.ndarra
     return out
 
 
-@dataclass(frozen=True)
+BAND_ROWS = 256  # rows scored at a time: memory stays ~100 bytes x width x BAND_ROWS
+STATS_CACHE_PIXELS = 1 << 22  # up to this many pixels a scale keeps the original's blurs
+
+
+def _bands(height: int) -> list[tuple[int, int, int, int]]:
+    """(y0, y1, a0, a1): output rows y0..y1 and the rows a0..a1 read for them, which add
+    the blur's radius above and below (exact, since the kernel reaches no further)."""
+    halo = len(blur_kernel()) // 2
+    return [
+        (y0, min(height, y0 + BAND_ROWS), max(0, y0 - halo), min(height, y0 + BAND_ROWS + halo))
+        for y0 in range(0, height, BAND_ROWS)
+    ]
+
+
+def _crop(stats: np.ndarray, y0: int, y1: int, a0: int) -> np.ndarray:
+    return stats[..., y0 - a0 : y1 - a0, :]
+
+
+@dataclass
 class _ReferenceScale:
-    xyb: np.ndarray
-    mu: np.ndarray  # blurred xyb
-    sigma: np.ndarray  # blurred xyb^2 - mu^2
+    xyb: np.ndarray  # 3 x H x W
+    # per band: the blurred xyb and its local variance, kept for images up to
+    # STATS_CACHE_PIXELS (recomputed per score above that, to bound memory)
+    stats: list[tuple[np.ndarray, np.ndarray]] | None = None
+
+    def band_stats(self, index: int, band: tuple[int, int, int, int]) -> tuple[np.ndarray, ...]:
+        if self.stats is not None:
+            return self.stats[index]
+        y0, y1, a0, a1 = band
+        part = self.xyb[:, a0:a1]
+        mu, square = (_crop(x, y0, y1, a0) for x in blur(np.stack([part, part * part])))
+        return mu, square - mu * mu
 
 
 def _reference_scale(xyb: np.ndarray) -> _ReferenceScale:
-    mu, square = blur(np.stack([xyb, xyb * xyb]))
-    return _ReferenceScale(xyb, mu, square - mu * mu)
+    ref = _ReferenceScale(xyb)
+    if xyb.shape[1] * xyb.shape[2] <= STATS_CACHE_PIXELS:
+        ref.stats = [ref.band_stats(i, band) for i, band in enumerate(_bands(xyb.shape[1]))]
+    return ref
 
 
 def scale_features(ref: _ReferenceScale, dist_xyb: np.ndarray) -> np.ndarray:
-    """The 3 channels x 2 norms x 3 maps features of one scale (see WEIGHTS' layout)."""
-    mu1 = ref.mu
-    mu2, s22, s12 = blur(np.stack([dist_xyb, dist_xyb * dist_xyb, ref.xyb * dist_xyb]))
-    num_m = 1.0 - (mu1 - mu2) ** 2
-    num_s = 2.0 * (s12 - mu1 * mu2) + SSIM_C2
-    den_s = ref.sigma + (s22 - mu2 * mu2) + SSIM_C2
-    ssim_err = np.maximum(1.0 - num_m * num_s / den_s, 0.0)
-    ratio = (1.0 + np.abs(dist_xyb - mu2)) / (1.0 + np.abs(ref.xyb - mu1)) - 1.0
-    artifact = np.maximum(ratio, 0.0)
-    detail_lost = np.maximum(-ratio, 0.0)
+    """The 3 channels x 2 norms x 3 maps features of one scale (see WEIGHTS' layout),
+    band by band."""
+    sums = np.zeros((2, 3, 3))  # norm, map, channel
+    for index, band in enumerate(_bands(dist_xyb.shape[1])):
+        y0, y1, a0, a1 = band
+        r, d = ref.xyb[:, a0:a1], dist_xyb[:, a0:a1]
+        mu2, s22, s12 = (_crop(x, y0, y1, a0) for x in blur(np.stack([d, d * d, r * d])))
+        mu1, sigma1 = ref.band_stats(index, band)
+        r, d = ref.xyb[:, y0:y1], dist_xyb[:, y0:y1]
+        num_m = 1.0 - (mu1 - mu2) ** 2
+        num_s = 2.0 * (s12 - mu1 * mu2) + SSIM_C2
+        den_s = sigma1 + (s22 - mu2 * mu2) + SSIM_C2
+        ssim_err = np.maximum(1.0 - num_m * num_s / den_s, 0.0)
+        ratio = (1.0 + np.abs(d - mu2)) / (1.0 + np.abs(r - mu1)) - 1.0
+        for m, err in enumerate((ssim_err, np.maximum(ratio, 0.0), np.maximum(-ratio, 0.0))):
+            flat = err.reshape(3, -1)
+            square = flat * flat
+            sums[0, m] += flat.sum(axis=1, dtype=np.float64)
+            sums[1, m] += (square * square).sum(axis=1, dtype=np.float64)
+    count = dist_xyb.shape[1] * dist_xyb.shape[2]
     features = np.empty((3, 2, 3))
-    for m, err in enumerate((ssim_err, artifact, detail_lost)):
-        flat = err.reshape(3, -1)
-        square = flat * flat
-        features[:, 0, m] = flat.mean(axis=1, dtype=np.float64)
-        features[:, 1, m] = np.sqrt(np.sqrt((square * square).mean(axis=1, dtype=np.float64)))
+    features[:, 0, :] = (sums[0] / count).T
+    features[:, 1, :] = np.sqrt(np.sqrt(sums[1] / count)).T
     return features
 
 
@@ -356,7 +392,8 @@ def score_from_sum(total: float) -> float:
 
 class Reference:
     """An original image prepared once for scoring many decodes of it (an encoder's
-    search): its linear, XYB and blurred statistics at every scale are kept."""
+    search): its XYB planes at every scale are kept, and their blurred statistics too for
+    images up to STATS_CACHE_PIXELS."""
 
     def __init__(self, reference: np.ndarray) -> None:
         self.shape = np.asarray(reference).shape[:2]
