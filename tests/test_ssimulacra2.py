@@ -97,3 +97,20 @@ def test_torch_twin_matches_and_has_finite_gradients() -> None:
     same = t_ref.clone().requires_grad_()
     ssimulacra2_loss(t_ref, same).backward()
     assert torch.isfinite(same.grad).all()
+
+
+@pytest.mark.parametrize("cache_pixels", [0, 1 << 22])
+def test_bands_and_the_reference_cache_change_nothing(
+    monkeypatch: pytest.MonkeyPatch, cache_pixels: int
+) -> None:
+    """Scoring in bands (with and without the original's cached blurs) is exact: the blur
+    reaches only its radius beyond a band."""
+    from srcodec.metrics import ssimulacra2_np
+
+    ref = synthetic(70, 90)
+    rng = np.random.default_rng(3)
+    dist = np.clip(ref + rng.normal(0, 10, ref.shape), 0, 255).astype(np.uint8)
+    whole = ssimulacra2(ref, dist)
+    monkeypatch.setattr(ssimulacra2_np, "BAND_ROWS", 7)
+    monkeypatch.setattr(ssimulacra2_np, "STATS_CACHE_PIXELS", cache_pixels)
+    assert ssimulacra2_np.Reference(ref).score(dist) == pytest.approx(whole, abs=1e-5)
