@@ -245,3 +245,13 @@ def test_tune_ssimulacra2_codes_quality_100_losslessly() -> None:
     lr = synthetic(16, 16)
     payload = avif.encode(lr, 100, {"tune": "ssimulacra2", "subsampling": "4:4:4"})
     assert avif.decode(payload, (16, 16), 3).shape == (16, 16, 3)
+
+
+def test_effort_6_after_a_rescue_keeps_the_rescued_stream() -> None:
+    """kodim19 at q80: tune=ssimulacra2's lowest passing level is over the budget, so the
+    rescue re-encodes one speed slower; the final re-encode of effort 6 must take that
+    winner as it is (it once looked for its configuration among the first ones)."""
+    rgb = _kodak("kodim19.png")
+    data, ex = srcodec.encode_explained(rgb, quality=80, effort=6)
+    assert len(data) <= ex.budget
+    assert any("rescue" in t.note for t in ex.trials) or ex.chosen.score >= ex.goal

@@ -72,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
             ours = srcodec.encode(rgb, quality=q, effort=args.effort)
             ours_s = time.perf_counter() - started
             our_scores = _scores(rgb, np.asarray(srcodec.decode(ours).convert("RGB")))
-            kept = len(ours) <= len(ref) and our_scores["ssimulacra2"] >= ref_scores["ssimulacra2"]
+            kept = bool(
+                len(ours) <= len(ref) and our_scores["ssimulacra2"] >= ref_scores["ssimulacra2"]
+            )
             row = {
                 "image": path.name,
                 "quality": q,

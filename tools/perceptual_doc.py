@@ -3,7 +3,8 @@ SSIMULACRA 2 (PSNR and Butteraugli beside), the per-image promise check and the
 perceptual restore filter's training history. Nothing in the page is typed by hand.
 
     python tools/perceptual_doc.py --rd results/kodak-ssimulacra2 \
-        --promise results/promise-kodak.json \
+        --promise results/promise-kodak.json --tool results/restore-perceptual-kodak.json \
+        --effort6 results/kodak-ssimulacra2-effort6 \
         --training training/restore-perceptual training/restore-x2-perceptual \
         --out docs/perceptual.md
 
@@ -25,6 +26,7 @@ from PIL import Image
 from srcodec import metrics
 from srcodec.rd import reference, report
 from srcodec.rd.curve import find
+from srcodec.rd.metrics import BD_METRICS
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -64,13 +66,64 @@ def rd_section(folder: Path) -> str:
     anchor = find(curves, "avif")
     anchors = [("avif", anchor)]
     out = ""
-    for key in ("ssimulacra2", "psnr-rgb"):
+    keys = [m.key for m in BD_METRICS if any(c.series(m.key) for c in curves)][:2]
+    for key in keys:
         out += f"\n{report.bd_table(curves, anchors, key)}"
     return out
 
 
+def butteraugli_section(folder: Path) -> str:
+    """Butteraugli 3-norm per quality point of each curve that has it (lower is better)."""
+    lines = []
+    for path in sorted(folder.glob("*.json")):
+        data = json.loads(path.read_text())
+        values = data["results"].get("butteraugli-3norm")
+        if values:
+            lines.append(f"| {data['name']} | " + " | ".join(f"{v:.2f}" for v in values) + " |")
+    if not lines:
+        return "(no Butteraugli column: butteraugli_main was not installed)\n"
+    grid = json.loads(next(folder.glob("*.json")).read_text())["quality"]
+    head = "| curve | " + " | ".join(f"Q{q}" for q in grid) + " |"
+    return "\n".join([head, "|---|" + "---|" * len(grid), *lines]) + "\n"
+
+
+def tool_section(path: Path) -> str:
+    """BD-rate of each restore model against the plain decode, per AVIF setting."""
+    from srcodec.rd.bd import BDUndefinedError, bd_rate
+
+    curves = json.loads(path.read_text())
+    lines = [
+        "| AVIF setting | model | BD-rate, SSIMULACRA 2 | BD-rate, PSNR | Butteraugli 3-norm, "
+        "plain -> model |",
+        "|---|---|---|---|---|",
+    ]
+    for setting, per in curves.items():
+        plain = per["plain"]
+        for name, curve in per.items():
+            if name == "plain":
+                continue
+            cells = []
+            for key in ("ssimulacra2", "psnr"):
+                try:
+                    value = bd_rate(plain["bpp"], plain[key], curve["bpp"], curve[key])
+                    cells.append(f"{value:+.2f} %")
+                except BDUndefinedError as exc:
+                    cells.append(str(exc))
+            ba = " ".join(
+                f"{a:.2f}->{b:.2f}"
+                for a, b in zip(plain["butteraugli"], curve["butteraugli"], strict=True)
+            )
+            lines.append(f"| {setting} | {name} | {cells[0]} | {cells[1]} | {ba or '-'} |")
+    return "\n".join(lines) + "\n"
+
+
 def promise_section(path: Path) -> str:
     rows = json.loads(path.read_text())
+    for r in rows:  # the promise, from the numbers themselves
+        r["kept"] = (
+            r["srcodec_bytes"] <= r["avif_bytes"]
+            and r["srcodec"]["ssimulacra2"] >= r["avif"]["ssimulacra2"]
+        )
     kept = sum(r["kept"] for r in rows)
     saved = [1 - r["srcodec_bytes"] / r["avif_bytes"] for r in rows]
     gained = [r["srcodec"]["ssimulacra2"] - r["avif"]["ssimulacra2"] for r in rows]
@@ -134,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--rd", type=Path, required=True)
     p.add_argument("--promise", type=Path, required=True)
+    p.add_argument("--tool", type=Path, required=True, help="eval_restore_perceptual.py JSON")
+    p.add_argument("--effort6", type=Path, help="an rd folder with effort 6 on a subset")
     p.add_argument("--training", type=Path, nargs="+", required=True, help="run folders")
     p.add_argument("--out", type=Path, default=Path("docs/perceptual.md"))
     args = p.parse_args(argv)
@@ -142,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
         validation=validation_section(),
         rd=rd_section(args.rd),
         promise=promise_section(args.promise),
+        butteraugli=butteraugli_section(args.rd),
+        tool=tool_section(args.tool),
+        effort6=rd_section(args.effort6) if args.effort6 else "(not measured)\n",
         training="\n".join(f"`{run}`:\n\n{training_section(run)}" for run in args.training),
     )
     args.out.write_text(page)

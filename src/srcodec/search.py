@@ -394,7 +394,11 @@ def _refine(s: _Search, configs: list[_Config], best: tuple[Coded, str]) -> tupl
     bytes reaching the goal, or a better score within the budget)."""
     coded, tool = best
     choice = coded.choice
-    cfg = next(c for c in configs if c.options == choice.options and c.scale == choice.scale)
+    cfg = next(
+        (c for c in configs if c.options == choice.options and c.scale == choice.scale), None
+    )
+    if cfg is None:  # a rescue's slower re-encode won: it is already the slow encode
+        return best
     opts = dict(choice.options) | {"speed": s.effort.final_speed}
     slow = _Config(s, choice.scale, choice.base, opts, cfg.tools)
     idx = slow.levels.index(choice.quality)
