@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -270,3 +271,24 @@ def test_cache_of_learned_variants_follows_the_learned_base_export(tmp_path: Pat
     mixed = [*plain, ("learned", (10, 90), 2, {})]
     got = default_cache("restore-x2-learned", 2, mixed, tmp_path)
     assert got == tmp_path / f"restore-x2-learned-x2-base{sha8}"
+
+
+def test_perceptual_family_trains_on_ssimulacra2_and_logs_psnr_beside(tmp_path: Path) -> None:
+    from srcodec.train.perceptual import SSIMULACRA2_444, PerceptualRestoreFamily
+
+    torch.set_num_threads(1)
+    family = PerceptualRestoreFamily(
+        channels=4,
+        layers=3,
+        patch=40,
+        margin=4,
+        batch=2,
+        plan=[("avif", (30, 60), 1, SSIMULACRA2_444)],
+        val_variants=[data.Variant("avif", 40)],
+    )
+    records = _records(tmp_path, family)
+    trainer = Trainer(family, tmp_path / "run", Settings(lr=1e-3, warmup=2, val_minutes=1e9))
+    trainer.train(records, hours=1, max_steps=2)
+    last = json.loads((tmp_path / "run" / "log.jsonl").read_text().splitlines()[-1])
+    assert set(last["per_variant"]) == {"avif40", "avif40-psnr"}
+    assert math.isfinite(last["score_db"])

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from srcodec.base.pillow import KNOBS
 from srcodec.errors import SrcodecError, UsageError
 from srcodec.format.container import DEFAULT_MAX_PIXELS
-from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
+from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS, add_target_flags
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -87,14 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="auto: at least the quality (--metric) plain AVIF reaches at this quality, "
         "in no more bytes (default 60); with --base: that codec's quality",
     )
-    for spec in SCORINGS.values():
-        tgt.add_argument(
-            f"--target-{spec.name}",
-            dest=spec.target_keyword,
-            type=float,
-            metavar="DB" if spec.unit else "X",
-            help=f"smallest stream whose {spec.name} >= this",
-        )
+    add_target_flags(tgt)
     tgt.add_argument(
         "--target-size", type=_positive, metavar="BYTES", help="best quality in BYTES, never over"
     )

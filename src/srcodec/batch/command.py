@@ -12,7 +12,7 @@ from typing import Any
 
 from srcodec.base.pillow import KNOBS
 from srcodec.errors import UsageError
-from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
+from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS, add_target_flags
 
 EPILOG = """\
 SRC and DST are folders or fsspec URLs (memory://, s3://bucket/prefix, gs://...).
@@ -97,14 +97,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         default=None,
         help="auto: as good as plain AVIF at this quality (default 60); with --base: its quality",
     )
-    for spec in SCORINGS.values():
-        enc.add_argument(
-            f"--target-{spec.name}",
-            dest=spec.target_keyword,
-            type=float,
-            metavar="DB" if spec.unit else "X",
-            help=f"smallest stream whose {spec.name} >= this",
-        )
+    add_target_flags(enc)
     enc.add_argument(
         "--target-size", type=_positive, metavar="BYTES", help="best quality in BYTES, never over"
     )

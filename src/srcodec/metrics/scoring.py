@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from srcodec.errors import UsageError
 
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Callable
 
     import numpy as np
@@ -111,3 +112,15 @@ def scoring(name: str) -> Scoring:
     except KeyError:
         msg = f"metric must be one of {', '.join(SCORINGS)}, got {name!r}"
         raise UsageError(msg) from None
+
+
+def add_target_flags(group: argparse._ArgumentGroup | argparse.ArgumentParser) -> None:
+    """--target-NAME for every metric (dest: its `target_keyword`), for encode and batch."""
+    for spec in SCORINGS.values():
+        group.add_argument(
+            f"--target-{spec.name}",
+            dest=spec.target_keyword,
+            type=float,
+            metavar="DB" if spec.unit else "X",
+            help=f"smallest stream whose {spec.name} >= this",
+        )

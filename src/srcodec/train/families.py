@@ -12,6 +12,7 @@ from srcodec import metrics
 from srcodec.train.data import Variant, held_out, training_files
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from srcodec.base.learned_context import ContextModel
@@ -75,9 +76,11 @@ class RestoreFamily:
             raise SystemExit(msg)
         return {**weights, "head.weight": widen_bases(weights["head.weight"], self.bases)}
 
-    def loss(
+    def batch_of(
         self, net: torch.nn.Module, records: list[Record], rng: np.random.Generator
-    ) -> torch.Tensor:
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One batch drawn with `rng`: (the decoded or upscaled crops the net refines,
+        their originals, the conditioning), on the net's device."""
         from srcodec.train.data import crops
         from srcodec.upscale.restore import base_image, condition
 
@@ -93,15 +96,23 @@ class RestoreFamily:
                 ]
             )
         ).to(device)
+        return x, y, cond
+
+    def loss(
+        self, net: torch.nn.Module, records: list[Record], rng: np.random.Generator
+    ) -> torch.Tensor:
+        x, y, cond = self.batch_of(net, records, rng)
         m = self.margin
         err = (x + net(x, cond) - y)[..., m:-m, m:-m]
         return err.square().mean()
 
-    def validate(self, net: torch.nn.Module, records: list[Record]) -> dict[str, Any]:
-        """Mean PSNR-RGB gain over the plain decode, per variant, on whole held-out images."""
+    def val_outputs(
+        self, net: torch.nn.Module, records: list[Record]
+    ) -> Iterator[tuple[str, np.ndarray, np.ndarray, np.ndarray]]:
+        """(variant tag, original, plain decode, restored) for every coded variant of the
+        whole held-out images; both outputs cropped to the original's size."""
         from srcodec.upscale.restore import base_image, condition, run
 
-        gains: dict[str, list[float]] = {}
         for rec in records:
             if rec.role != "val":
                 continue
@@ -111,8 +122,13 @@ class RestoreFamily:
                 v = coded.variant
                 plain = base_image(np.asarray(coded.pixels), self.scale)
                 out = run(net, plain, condition(v.base, v.quality, coded.subsampled, self.bases))
-                gain = metrics.psnr(out[:h, :w], hr) - metrics.psnr(plain[:h, :w], hr)
-                gains.setdefault(v.tag, []).append(gain)
+                yield v.tag, hr, plain[:h, :w], out[:h, :w]
+
+    def validate(self, net: torch.nn.Module, records: list[Record]) -> dict[str, Any]:
+        """Mean PSNR-RGB gain over the plain decode, per variant, on whole held-out images."""
+        gains: dict[str, list[float]] = {}
+        for tag, hr, plain, out in self.val_outputs(net, records):
+            gains.setdefault(tag, []).append(metrics.psnr(out, hr) - metrics.psnr(plain, hr))
         per = {k: round(float(np.mean(g)), 4) for k, g in gains.items()}
         return {"score": float(np.mean(list(per.values()))), "per_variant": per}
 

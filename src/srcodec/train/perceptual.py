@@ -19,7 +19,7 @@ import numpy as np
 
 from srcodec import metrics
 from srcodec.train.data import Variant
-from srcodec.train.families import RestoreFamily, _device, _nchw
+from srcodec.train.families import RestoreFamily
 
 if TYPE_CHECKING:
     import torch
@@ -64,24 +64,9 @@ class PerceptualRestoreFamily(RestoreFamily):
     def loss(
         self, net: torch.nn.Module, records: list[Record], rng: np.random.Generator
     ) -> torch.Tensor:
-        import torch
-
         from srcodec.metrics.ssimulacra2_torch import ssimulacra2_loss
-        from srcodec.train.data import crops
-        from srcodec.upscale.restore import base_image, condition
 
-        picked = crops(records, rng, self.batch, self.patch // self.scale, self.scale, align=8)
-        device = _device(net)
-        x = _nchw([base_image(c[0], self.scale) for c in picked], device)
-        y = _nchw([c[1] for c in picked], device)
-        cond = torch.from_numpy(
-            np.stack(
-                [
-                    condition(c.variant.base, c.variant.quality, c.subsampled, self.bases)
-                    for *_, c in picked
-                ]
-            )
-        ).to(device)
+        x, y, cond = self.batch_of(net, records, rng)
         m = self.margin
         out = (x + net(x, cond))[..., m:-m, m:-m]
         target = y[..., m:-m, m:-m]
@@ -91,25 +76,13 @@ class PerceptualRestoreFamily(RestoreFamily):
     def validate(self, net: torch.nn.Module, records: list[Record]) -> dict[str, Any]:
         """Mean SSIMULACRA 2 gain (points) over the plain decode per variant, and the PSNR
         gain (dB) beside it, on whole held-out images."""
-        from srcodec.upscale.restore import base_image, condition, run
-
         gains: dict[str, list[float]] = {}
         psnr_gains: dict[str, list[float]] = {}
-        for rec in records:
-            if rec.role != "val":
-                continue
-            hr = np.asarray(rec.hr)
-            h, w = hr.shape[:2]
-            for coded in rec.coded:
-                v = coded.variant
-                plain = base_image(np.asarray(coded.pixels), self.scale)[:h, :w]
-                cond = condition(v.base, v.quality, coded.subsampled, self.bases)
-                out = run(net, plain, cond)[:h, :w]
-                gain = metrics.ssimulacra2(hr, out) - metrics.ssimulacra2(hr, plain)
-                gains.setdefault(v.tag, []).append(gain)
-                psnr_gains.setdefault(v.tag, []).append(
-                    metrics.psnr(out, hr) - metrics.psnr(plain, hr)
-                )
+        for tag, hr, plain, out in self.val_outputs(net, records):
+            gains.setdefault(tag, []).append(
+                metrics.ssimulacra2(hr, out) - metrics.ssimulacra2(hr, plain)
+            )
+            psnr_gains.setdefault(tag, []).append(metrics.psnr(out, hr) - metrics.psnr(plain, hr))
         per = {k: round(float(np.mean(g)), 4) for k, g in gains.items()}
         per_psnr = {f"{k}-psnr": round(float(np.mean(g)), 4) for k, g in psnr_gains.items()}
         return {"score": float(np.mean(list(per.values()))), "per_variant": per | per_psnr}
