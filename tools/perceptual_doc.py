@@ -137,6 +137,16 @@ def promise_section(path: Path) -> str:
         f"{statistics.median(times):.2f} s per image, {statistics.median(ratio):.1f}x "
         "Pillow AVIF's in the same run.\n"
     )
+    by_quality = sorted({r["quality"] for r in rows})
+    text += (
+        "Encode time per image by quality (warm process except the first image): "
+        + "; ".join(
+            f"Q{q} mean {statistics.mean(t):.2f} s, max {max(t):.2f} s"
+            for q in by_quality
+            for t in [[r["srcodec_seconds"] for r in rows if r["quality"] == q]]
+        )
+        + ".\n"
+    )
     worse = []
     for side in ("psnr", "butteraugli"):
         values = [

@@ -141,10 +141,6 @@ class Explanation:
         return out
 
 
-def score_fn(metric: str) -> Callable[[np.ndarray, np.ndarray], float]:
-    return scoring(metric).score
-
-
 def parse_target(
     *,
     quality: int | None,
@@ -525,7 +521,7 @@ LOG2_BYTES_PER_LEVEL = 0.1  # prior slope of log2(bytes) vs quantizer index
 
 
 def _search_score(s: _Search, configs: list[_Config], options: dict[str, Any]) -> tuple[Coded, str]:
-    """Quality/PSNR/MS-SSIM targets: the fewest bytes whose score reaches the goal."""
+    """Quality and metric targets: the fewest bytes whose score reaches the goal."""
     t = s.target
     budget = 0
     if t.kind == "quality":
