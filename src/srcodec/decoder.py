@@ -22,7 +22,8 @@ from srcodec.base import BASE_CODECS
 from srcodec.errors import CorruptError, LimitError, UnsupportedError
 from srcodec.format import ids
 from srcodec.format.container import DEFAULT_MAX_PIXELS
-from srcodec.upscale import UPSCALERS, SideInfo, check_scale, known_models
+from srcodec.memory import RUNTIME_BYTES, STRENGTH_BYTES_PER_PIXEL, TORCH_BYTES
+from srcodec.upscale import UPSCALERS, SideInfo, check_scale, plain_upscaler
 from srcodec.upscale.bands import band_rows, upscale_bands
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ class _Plan:
 
         rows = band_rows(lr.shape[1], side.scale, impl.halo)
         chosen = strength.read(self.strength, *self.size)
-        plain = UPSCALERS.entry("bicubic").get()
+        plain = plain_upscaler()
         tool_bands = upscale_bands(impl, lr, side, device, rows)
         plain_bands = upscale_bands(plain, lr, side, "cpu", rows)
         for (y, tool), (_, base) in zip(tool_bands, plain_bands, strict=True):
@@ -154,10 +155,11 @@ def _upscale_plan(stream: fmt.Stream, device: str, override: str | None) -> _Pla
     impl = entry.get()
     check_scale(impl, header.scale, UnsupportedError)
     recorded = entry.wire_id == header.upscaler
-    base_name = BASE_CODECS.by_wire_id(header.base).name
+    base_entry = BASE_CODECS.by_wire_id(header.base)
+    base_name = base_entry.name
     if recorded and header.model_hash is not None:
         installed = impl.model_hash(header.scale, base_name)
-        if header.model_hash not in known_models(impl, header.scale):
+        if header.model_hash not in impl.model_hashes(header.scale):
             have = installed.hex() if installed else "none"
             msg = (
                 f"stream wants {entry.name} model {header.model_hash.hex()}, this install has "
@@ -167,10 +169,8 @@ def _upscale_plan(stream: fmt.Stream, device: str, override: str | None) -> _Pla
     # the device is picked (torch imported) after the LR image is decoded: the two peaks
     # of a large decode then do not add up
     chosen = device if impl.uses_torch else "cpu"
-    from srcodec.base.pillow import chroma_subsampled
-
     quality = None if header.quality == ids.QUALITY_NONE else header.quality
-    subsampled = chroma_subsampled(base_name, stream.base_payload)
+    subsampled = base_entry.get().subsampled(stream.base_payload)
     side = SideInfo(
         base=base_name,
         quality=quality,
@@ -321,11 +321,7 @@ def memory_estimate(plan: _Plan, *, streamed: bool) -> int:
     lr_bytes = lr_w * lr_h * header.channels
     pil_px = 4 if header.channels == 3 else 1  # Pillow keeps RGB as 4 bytes per pixel
     need = RUNTIME_BYTES + lr_bytes + lr_w * lr_h * pil_px  # numpy + Pillow during decode
-    if header.base == ids.BASE_LEARNED:  # spec §6.1.1: synthesis in strips of latent rows
-        from srcodec.base.learned import strip_pixels
-
-        need += TORCH_BYTES + lr_w * lr_h * LEARNED_BASE_BYTES_PER_PIXEL
-        need += strip_pixels(header.lr_size) * LEARNED_STRIP_BYTES_PER_PIXEL
+    need += BASE_CODECS.by_wire_id(header.base).get().decode_memory(header.lr_size)
     if plan.impl is None:
         return need
     if plan.impl.uses_torch:
@@ -335,26 +331,13 @@ def memory_estimate(plan: _Plan, *, streamed: bool) -> int:
         need += 2 * width * height
     s = header.scale
     rows = min(band_rows(lr_w, s, plan.impl.halo) + 2 * plan.impl.halo, lr_h)
-    per_pixel = BAND_BYTES_PER_PIXEL.get(plan.impl.name, 64)
-    if plan.strength is not None:  # the bicubic band beside it, and the int32 blend planes
-        per_pixel += BAND_BYTES_PER_PIXEL["bicubic"] + STRENGTH_BYTES_PER_PIXEL
+    per_pixel = plan.impl.band_bytes_per_pixel
+    if plan.strength is not None:  # the plain band beside it, and the int32 blend planes
+        per_pixel += plain_upscaler().band_bytes_per_pixel + STRENGTH_BYTES_PER_PIXEL
     need += rows * s * lr_w * s * per_pixel
     if not streamed:
         need += width * height * (4 if plan.channels >= 3 else plan.channels)
     return need
-
-
-# Constants of the estimate, measured by tools/bench_memory.py (peak RSS minus the image
-# buffers): Python + numpy + Pillow, torch with a model loaded, and per HR pixel of a band.
-RUNTIME_BYTES = 80 << 20
-TORCH_BYTES = 200 << 20
-# learned base: per LR pixel, the int64 symbols (3 B), the RGB synthesis output (3 B) and the
-# grey conversion (2 B); per output pixel of the largest synthesis strip, context included,
-# the g_s working set (float32 peak: 211-277 B on 1-16 Mpixel passes, 303 B on kodim23)
-LEARNED_BASE_BYTES_PER_PIXEL = 8
-LEARNED_STRIP_BYTES_PER_PIXEL = 384
-BAND_BYTES_PER_PIXEL = {"bicubic": 16, "raisr": 64, "cnn": 40, "restore": 24}
-STRENGTH_BYTES_PER_PIXEL = 16  # strength.apply: int32 weights, plain, change, one channel
 
 
 def decode_lr(stream: fmt.Stream) -> np.ndarray:

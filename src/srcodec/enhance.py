@@ -17,16 +17,40 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from srcodec.base.pillow import chroma_subsampled
 from srcodec.errors import UsageError
 
 if TYPE_CHECKING:
     import os
+    from collections.abc import Callable
 
-FORMATS = {"JPEG": "jpeg", "WEBP": "webp", "AVIF": "avif"}
-# Which tool to run per format: the better one on held-out validation images
-# (docs/restore.md: JPEG q40 cnn +0.75 dB vs restore +0.41 dB; 4:4:4 AVIF restore).
-DEFAULT_TOOL = {"jpeg": "cnn", "webp": "restore", "avif": "restore"}
+
+def _never(data: bytes) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class SourceFormat:
+    """What enhance needs to know about one input format."""
+
+    label: str  # the format's name in messages
+    base: str  # the base codec whose decodes the tools were trained on
+    tool: str  # the default tool: the better one on held-out images (docs/restore.md)
+    article: str  # "a"/"an" before the format's name in the provenance sentence
+    layout_knob: bool  # the size match re-encodes with the file's chroma layout (knob)
+    lossless: Callable[[bytes], bool] = _never  # a lossless file: nothing to restore
+
+
+def _webp_lossless(data: bytes) -> bool:
+    return data[12:16] == b"VP8L"
+
+
+FORMATS = {
+    "JPEG": SourceFormat("JPEG", "jpeg", "cnn", "a", layout_knob=False),
+    "WEBP": SourceFormat(
+        "WebP", "webp", "restore", "a", layout_knob=False, lossless=_webp_lossless
+    ),
+    "AVIF": SourceFormat("AVIF", "avif", "restore", "an", layout_knob=True),
+}
 _IJG_LUMA = (
     16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
     14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
@@ -57,11 +81,11 @@ def jpeg_quality(table: list[int]) -> int:
     return min(range(1, 101), key=lambda q: float(np.abs(scaled(q) - got).sum()))
 
 
-def _size_matched_quality(rgb: np.ndarray, base: str, subsampled: bool, size: int) -> int:
+def _size_matched_quality(rgb: np.ndarray, fmt: SourceFormat, subsampled: bool, size: int) -> int:
     from srcodec.base import BASE_CODECS
 
-    codec = BASE_CODECS.entry(base).get()
-    options = {"subsampling": "4:2:0" if subsampled else "4:4:4"} if base == "avif" else {}
+    codec = BASE_CODECS.entry(fmt.base).get()
+    options = {"subsampling": "4:2:0" if subsampled else "4:4:4"} if fmt.layout_knob else {}
     # AVIF at speed 6, Pillow's default (faster speeds change the size for a given quality)
     lo, hi = 0, 100
     while lo < hi:  # the smallest quality whose re-encode is at least as large
@@ -84,25 +108,28 @@ def enhance(data: bytes, tool: str = "auto", device: str = "auto") -> Enhanced:
     except Exception as exc:  # any Pillow failure on untrusted input
         msg = f"input does not decode as an image: {type(exc).__name__}: {exc}"
         raise UsageError(msg) from None
-    base = FORMATS.get(img.format or "")
-    if base is None:
+    fmt = FORMATS.get(img.format or "")
+    if fmt is None:
         msg = f"enhance takes JPEG, WebP or AVIF files, not {img.format}"
         raise UsageError(msg)
-    if base == "webp" and data[12:16] == b"VP8L":
-        msg = "this WebP file is lossless: there is nothing to restore"
+    base = fmt.base
+    if fmt.lossless(data):
+        msg = f"this {fmt.label} file is lossless: there is nothing to restore"
         raise UsageError(msg)
     icc, exif = img.info.get("icc_profile"), img.info.get("exif")
     alpha = np.asarray(img.getchannel("A")) if img.mode in ("RGBA", "LA") else None
     gray = img.mode in ("L", "LA")
     rgb = np.asarray(img.convert("L" if gray else "RGB"))
     pixels = rgb[..., None] if gray else rgb
-    subsampled = chroma_subsampled(base, data)
-    if base == "jpeg" and getattr(img, "quantization", None):
+    from srcodec.base import BASE_CODECS
+
+    subsampled = BASE_CODECS.entry(base).get().subsampled(data)
+    if getattr(img, "quantization", None):  # JPEG's quantisation tables
         quality, source = jpeg_quality(list(img.quantization[0])), "quantisation tables"
     else:
-        quality = _size_matched_quality(np.asarray(img.convert("RGB")), base, subsampled, len(data))
+        quality = _size_matched_quality(np.asarray(img.convert("RGB")), fmt, subsampled, len(data))
         source = "size match"
-    name = DEFAULT_TOOL[base] if tool == "auto" else tool
+    name = fmt.tool if tool == "auto" else tool
     impl = UPSCALERS.entry(name).get()
     if 1 not in impl.scales():
         msg = f"{name} has no scale-1 model in this install"
@@ -111,9 +138,8 @@ def enhance(data: bytes, tool: str = "auto", device: str = "auto") -> Enhanced:
     out = pipeline.reconstruct(coded, name, (pixels.shape[1], pixels.shape[0]), device)
     digest = impl.model_hash(1, base)
     model = f" (model {digest.hex()})" if digest else ""
-    article = "an" if base == "avif" else "a"
     text = (
-        f"restored by the learned filter {name}{model} from {article} {base.upper()} file "
+        f"restored by the learned filter {name}{model} from {fmt.article} {base.upper()} file "
         f"(quality {quality} by {source}); the changes are a guess, not data from the file"
     )
     from srcodec import image_io

@@ -6,13 +6,13 @@ Entry here plus its module: the container and CLI do not change.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from srcodec.format import ids
 from srcodec.registry import Entry, Registry
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     import numpy as np
 
@@ -22,12 +22,35 @@ class BaseCodec(Protocol):
     lossless: bool
     default_quality: int | None  # None: the codec has no quality knob
 
-    def encode(self, lr: np.ndarray, quality: int | None) -> bytes:
-        """uint8 HxWxC (C = 1 or 3) -> payload bytes."""
+    def encode(
+        self, lr: np.ndarray, quality: int | None, options: Mapping[str, Any] | None = None
+    ) -> bytes:
+        """uint8 HxWxC (C = 1 or 3) -> payload bytes; `options`: the codec's own knobs,
+        which change how the payload is made, never how it decodes."""
         ...
 
     def decode(self, payload: bytes, size: tuple[int, int], channels: int) -> np.ndarray:
         """payload -> uint8 HxWxC; raises CorruptError unless it is exactly `size` (W, H)."""
+        ...
+
+    def subsampled(self, payload: bytes) -> bool:
+        """Whether the payload's chroma is coded at reduced resolution (read off the payload;
+        learned tools condition on it)."""
+        ...
+
+    def describe(self, payload: bytes) -> dict[str, str | None]:
+        """What `srcodec.info` reports about a payload: "chroma" (its layout, None when
+        not applicable) and "base_model" (the model a learned base names, else None)."""
+        ...
+
+    def decode_memory(self, lr_size: tuple[int, int]) -> int:
+        """Peak bytes decoding a payload of `lr_size` (W, H) needs beyond the LR image
+        (SPEC §8)."""
+        ...
+
+    def model_id(self) -> str | None:
+        """The SHA-256 of the model an encode here uses (None: no learned model); a changed
+        model makes a different codec for rd's result cache."""
         ...
 
 

@@ -35,9 +35,15 @@ import numpy as np
 from srcodec import entropy
 from srcodec.base import learned_context
 from srcodec.base.learned_context import ContextModel
-from srcodec.errors import BackendUnavailableError, CorruptError, UnsupportedError, UsageError
+from srcodec.errors import (
+    BackendUnavailableError,
+    CorruptError,
+    SrcodecError,
+    UnsupportedError,
+    UsageError,
+)
 from srcodec.format.chunks import decode_varint, encode_varint
-from srcodec.upscale.bands import BAND_PIXELS
+from srcodec.memory import BAND_PIXELS, TORCH_BYTES
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -58,9 +64,14 @@ STRIDE = 16
 HALO = 2
 # Output pixels per strip, context rows included: bounds the synthesis working set (about
 # 230 bytes per output pixel in float32, ~250 MB) whatever the image size. A quarter of the
-# upscalers' BAND_PIXELS: the halo rows cost little next to that, and a 4096-wide image
+# upscalers' bands (BAND_PIXELS): the halo rows cost little next to that, and a 4096-wide image
 # still gets 16-latent-row cores (4 halo rows each).
 STRIP_PIXELS = BAND_PIXELS // 4
+# Decode memory (measured by tools/bench_memory.py): per LR pixel, the int64 symbols (3 B),
+# the RGB synthesis output (3 B) and the grey conversion (2 B); per output pixel of the
+# largest synthesis strip, context included, the g_s working set in float32.
+BYTES_PER_LR_PIXEL = 8
+STRIP_BYTES_PER_PIXEL = 384
 
 
 @dataclass(frozen=True)
@@ -283,6 +294,35 @@ class LearnedCodec:
             raise UsageError(msg)
         m = model()
         return code(m, analyse(m.net, lr, quality), quality, 0 if m.context is None else 1)
+
+    def subsampled(self, payload: bytes) -> bool:
+        """The synthesis makes every plane at full resolution."""
+        return False
+
+    def describe(self, payload: bytes) -> dict[str, str | None]:
+        """What `srcodec.info` reports: the model hash and payload version, read off the
+        payload header (no torch); None when the header is damaged (decode says why)."""
+        try:
+            version, model_hash, *_ = unpack(payload)
+        except SrcodecError:
+            return {"chroma": None, "base_model": None}
+        return {"chroma": None, "base_model": f"{model_hash.hex()} (payload version {version})"}
+
+    def decode_memory(self, lr_size: tuple[int, int]) -> int:
+        """torch, the symbols and synthesis output per LR pixel, and the largest strip's
+        synthesis working set (spec §6.1.1)."""
+        width, height = lr_size
+        return (
+            TORCH_BYTES
+            + width * height * BYTES_PER_LR_PIXEL
+            + strip_pixels(lr_size) * STRIP_BYTES_PER_PIXEL
+        )
+
+    def model_id(self) -> str | None:
+        """The SHA-256 of the model file an encode here uses."""
+        from srcodec import weights
+
+        return str(weights.entry(MODEL)["sha256"])
 
     def decode(
         self,

@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image, features
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 from srcodec.errors import BackendUnavailableError, CorruptError, LimitError, UsageError
 from srcodec.image_io import open_limited
@@ -25,10 +25,31 @@ class PillowCodec:
     pil_format: str
     default_quality: int | None
     options: dict[str, Any] = field(default_factory=dict)
+    # reads whether a payload's chroma is coded at reduced resolution; None: never (PNG)
+    chroma_reader: Callable[[bytes], bool] | None = None
 
     @property
     def lossless(self) -> bool:
         return self.default_quality is None
+
+    def subsampled(self, payload: bytes) -> bool:
+        """Whether the payload's chroma is coded at reduced resolution, read off the payload
+        itself, so learned tools can condition on it without a header field."""
+        return self.chroma_reader is not None and self.chroma_reader(payload)
+
+    def describe(self, payload: bytes) -> dict[str, str | None]:
+        """What `srcodec.info` reports about a payload: its chroma layout."""
+        if self.chroma_reader is None:
+            return {"chroma": None, "base_model": None}
+        return {"chroma": "4:2:0" if self.subsampled(payload) else "4:4:4", "base_model": None}
+
+    def decode_memory(self, lr_size: tuple[int, int]) -> int:
+        """Peak bytes decoding needs beyond the LR image and Pillow's copy of it."""
+        return 0
+
+    def model_id(self) -> str | None:
+        """The model a payload is made with (None: no learned model)."""
+        return None
 
     def _check_backend(self) -> None:
         feature = _FEATURE.get(self.name)
@@ -133,23 +154,25 @@ def _pillow_kwargs(name: str, options: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def chroma_subsampled(name: str, payload: bytes) -> bool:
-    """Whether the payload's chroma is coded at reduced resolution (read from the payload
-    itself, so learned tools can condition on it without a header field). AVIF: the
-    subsampling bits of the av1C box; lossy WebP is always 4:2:0; JPEG: SOF sampling
-    factors; PNG: never."""
-    if name == "avif":
-        at = payload.find(b"av1C")
-        if at < 0 or at + 7 > len(payload):
-            return True
-        return bool(payload[at + 6] & 0x0C)
-    if name == "webp":
-        return payload[12:16] != b"VP8L"
-    if name == "jpeg":
-        return _jpeg_subsampled(payload)
-    return False
+    """Kept for callers not yet moved to `codec.subsampled(payload)`."""
+    return PILLOW_CODECS[name].subsampled(payload) if name in PILLOW_CODECS else False
+
+
+def _avif_subsampled(payload: bytes) -> bool:
+    """The subsampling bits of the av1C box (a payload without one: say "subsampled")."""
+    at = payload.find(b"av1C")
+    if at < 0 or at + 7 > len(payload):
+        return True
+    return bool(payload[at + 6] & 0x0C)
+
+
+def _webp_subsampled(payload: bytes) -> bool:
+    """Lossy WebP (VP8) is always 4:2:0; lossless (VP8L) keeps full-resolution chroma."""
+    return payload[12:16] != b"VP8L"
 
 
 def _jpeg_subsampled(payload: bytes) -> bool:
+    """Whether the SOF's components have different sampling factors."""
     i = 2
     while i + 4 <= len(payload):
         if payload[i] != 0xFF:
@@ -167,7 +190,7 @@ def _jpeg_subsampled(payload: bytes) -> bool:
 
 PILLOW_CODECS = {
     "png": PillowCodec("png", "PNG", None, {"optimize": True}),
-    "jpeg": PillowCodec("jpeg", "JPEG", 75),
-    "webp": PillowCodec("webp", "WEBP", 75, {"method": 6}),
-    "avif": PillowCodec("avif", "AVIF", 50, {"speed": 6}),
+    "jpeg": PillowCodec("jpeg", "JPEG", 75, chroma_reader=_jpeg_subsampled),
+    "webp": PillowCodec("webp", "WEBP", 75, {"method": 6}, _webp_subsampled),
+    "avif": PillowCodec("avif", "AVIF", 50, {"speed": 6}, _avif_subsampled),
 }

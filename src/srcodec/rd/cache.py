@@ -53,10 +53,9 @@ def row_key(image_sha: str, spec: CodecSpec, quality: int) -> str:
     model = _model_hash(spec)
     if model is not None:  # only learned upscalers: keys of other rows stay as they were
         ident["model"] = model
-    if spec.kind == "srcodec" and spec.params.get("base") == "learned":  # retrained base
-        from srcodec import weights
-
-        ident["base_model"] = weights.entry("learned-base")["sha256"][:16]
+    base_model = _base_model(spec)
+    if base_model is not None:  # a retrained learned base is a different codec
+        ident["base_model"] = base_model[:16]
     blob = json.dumps(ident, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:32]
 
@@ -75,8 +74,7 @@ def _fits_strength(spec: CodecSpec) -> bool:
 def _model_hash(spec: CodecSpec) -> str | None:
     """The learned upscaler's model hash: new weights at the same srcodec version are a
     different codec, so they must not reuse rows."""
-    from srcodec.pipeline import default_upscaler
-    from srcodec.upscale import UPSCALERS
+    from srcodec.upscale import UPSCALERS, default_upscaler
 
     if spec.kind == "auto":  # any shipped model may be picked: all of them key the row
         from srcodec import weights
@@ -92,6 +90,15 @@ def _model_hash(spec: CodecSpec) -> str | None:
         name = default_upscaler(scale)
     digest = UPSCALERS.entry(name).get().model_hash(scale, spec.params.get("base"))
     return digest.hex() if digest else None
+
+
+def _base_model(spec: CodecSpec) -> str | None:
+    """The model hash of the base codec a srcodec spec pins (None: not a learned base)."""
+    if spec.kind != "srcodec":
+        return None
+    from srcodec.base import BASE_CODECS
+
+    return BASE_CODECS.entry(spec.params["base"]).get().model_id()
 
 
 class RowCache:

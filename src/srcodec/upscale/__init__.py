@@ -36,6 +36,9 @@ class Upscaler(Protocol):
     synthesizes: bool  # True: it invents detail above the LR resolution (learned model)
     uses_torch: bool  # False: decoding with it never imports torch
     halo: int  # LR rows of context an output row depends on (decoding in bands: bands.py)
+    band_bytes_per_pixel: int  # working set per HR pixel of a band (decoder memory estimate)
+    # rank as the default tool (lower first; None: never picked unless named)
+    preference: int | None
 
     def scales(self) -> tuple[int, ...]:
         """The scales this upscaler has a model for (checked at encode and decode)."""
@@ -50,19 +53,14 @@ class Upscaler(Protocol):
         recorded in HEAD; None: no model."""
         ...
 
+    def model_hashes(self, scale: int) -> set[bytes]:
+        """Model hashes of streams this tool decodes at `scale`: every model it ships for
+        that scale (per base, per metric)."""
+        ...
+
     def upscale(self, lr: np.ndarray, side: SideInfo, device: str) -> np.ndarray:
         """uint8 hxwxC -> uint8 (h*scale)x(w*scale)xC."""
         ...
-
-
-def known_models(impl: Upscaler, scale: int) -> set[bytes]:
-    """Model hashes of streams `impl` can decode at `scale`: its current model, plus the
-    earlier ones a tool keeps (restore's `model_hashes`)."""
-    more = getattr(impl, "model_hashes", None)
-    if more is not None:
-        return set(more(scale))
-    current = impl.model_hash(scale)
-    return set() if current is None else {current}
 
 
 def check_scale(impl: Upscaler, scale: int, error: type[SrcodecError] | None = None) -> None:
@@ -72,6 +70,25 @@ def check_scale(impl: Upscaler, scale: int, error: type[SrcodecError] | None = N
         have = ", ".join(f"x{s}" for s in impl.scales())
         msg = f"upscaler {impl.name} has no model for scale {scale} (has {have}); use bicubic"
         raise (error or UsageError)(msg)
+
+
+PLAIN = "bicubic"  # the plain reconstruction: no model, always installed (spec §3.5)
+
+
+def plain_upscaler() -> Upscaler:
+    """The upscaler a learned tool's strength blends with and the search compares against."""
+    return UPSCALERS.entry(PLAIN).get()
+
+
+def default_upscaler(scale: int) -> str:
+    """The most preferred upscaler installed here with a model for `scale` (the plain one
+    when no learned tool has)."""
+    usable = [entry.get() for entry in UPSCALERS if entry.missing() is None and entry.name != PLAIN]
+    ranked = sorted(
+        (impl for impl in usable if impl.preference is not None and scale in impl.scales()),
+        key=lambda impl: impl.preference,
+    )
+    return ranked[0].name if ranked else PLAIN
 
 
 def _lazy(module: str, attr: str) -> Callable[[], Upscaler]:

@@ -16,16 +16,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from srcodec.memory import BAND_PIXELS
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     import numpy as np
 
     from srcodec.upscale import SideInfo, Upscaler
-
-# HR pixels per band: sets the working set of one band (uint8 copies plus a few float
-# planes; about 150 MB for RAISR, the hungriest) whatever the image size.
-BAND_PIXELS = 1 << 22
 
 
 def band_rows(lr_width: int, scale: int, halo: int) -> int:

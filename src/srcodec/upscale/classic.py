@@ -35,6 +35,8 @@ class Bicubic:
     synthesizes = False
     uses_torch = False
     halo = 3  # bicubic support: 2 LR pixels
+    band_bytes_per_pixel = 16
+    preference = None  # the plain reconstruction: the fallback, never a learned default
 
     def scales(self) -> tuple[int, ...]:
         return (1, 2, 3, 4)
@@ -43,6 +45,9 @@ class Bicubic:
         self, scale: int, base: str | None = None, metric: str | None = None
     ) -> bytes | None:
         return None
+
+    def model_hashes(self, scale: int) -> set[bytes]:
+        return set()
 
     def upscale(self, lr: np.ndarray, side: SideInfo, device: str) -> np.ndarray:
         return resize_bicubic(lr, side.scale)

@@ -151,6 +151,8 @@ class Cnn:
     synthesizes = True
     uses_torch = True
     halo = OVERLAP
+    band_bytes_per_pixel = 40
+    preference = 2  # restore beats it at x1 and x2 (docs/restore.md)
 
     def scales(self) -> tuple[int, ...]:
         return tuple(sorted(MODEL_NAMES))
@@ -161,6 +163,10 @@ class Cnn:
         # one model file per scale, so the stream names the one it was made for
         name = MODEL_NAMES.get(scale)
         return None if name is None else weights.stream_hash(name)
+
+    def model_hashes(self, scale: int) -> set[bytes]:
+        current = self.model_hash(scale)
+        return set() if current is None else {current}
 
     def upscale(self, lr: np.ndarray, side: SideInfo, device: str) -> np.ndarray:
         name = MODEL_NAMES.get(side.scale)

@@ -145,6 +145,8 @@ class Raisr:
     synthesizes = True
     uses_torch = True
     halo = 8  # filter + hash reach (5 HR px) plus the bicubic support
+    band_bytes_per_pixel = 64
+    preference = 3  # covers x3/x4, where the CNN tools have no model
 
     def __init__(self, model: str = MODEL, mode: str = "luma") -> None:
         if mode not in MODES:
@@ -163,6 +165,9 @@ class Raisr:
         self, scale: int, base: str | None = None, metric: str | None = None
     ) -> bytes | None:
         return weights.stream_hash(self.model)
+
+    def model_hashes(self, scale: int) -> set[bytes]:
+        return {weights.stream_hash(self.model)}
 
     def bank_key(self, side: SideInfo) -> str:
         """The npz key prefix of the bank used for `side`, e.g. 'x2.avif-low'."""

@@ -217,6 +217,8 @@ class Restore:
     synthesizes = True
     uses_torch = True
     halo = OVERLAP  # LR rows: >= the net's reach at x1, and at x2 half of it + bicubic's 2
+    band_bytes_per_pixel = 24
+    preference = 1  # the best tool at x1 and x2 (docs/restore.md)
 
     def scales(self) -> tuple[int, ...]:
         return tuple(s for s, n in MODEL_NAMES.items() if n in weights.manifest())
