@@ -101,6 +101,33 @@ def test_scale2_stream_round_trip() -> None:
     assert srcodec.decode(data, lr_only=True).size == (32, 24)
 
 
+@pytest.fixture
+def earlier_x1_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A models folder like the shipped one plus an earlier restore-x1, kept as
+    restore-x1@<sha8> (after the first release every written model is kept, SPEC §6.5)."""
+    import hashlib
+    import io
+    import json
+    import shutil
+
+    from srcodec import weights
+
+    models = weights.manifest()
+    for entry in models.values():
+        shutil.copy(weights.MODELS_DIR / entry["file"], tmp_path / entry["file"])
+    arrays = weights.load("restore-x1")
+    earlier = {k: v * np.float32(0.9) if v.dtype == np.float32 else v for k, v in arrays.items()}
+    buf = io.BytesIO()
+    np.savez(buf, **earlier)
+    sha = hashlib.sha256(buf.getvalue()).hexdigest()
+    (tmp_path / f"restore-x1-earlier-{sha[:8]}.npz").write_bytes(buf.getvalue())
+    models[f"restore-x1@{sha[:8]}"] = {"file": f"restore-x1-earlier-{sha[:8]}.npz", "sha256": sha}
+    (tmp_path / "manifest.json").write_text(json.dumps(models))
+    monkeypatch.setattr(weights, "MODELS_DIR", tmp_path)
+    monkeypatch.setattr(weights, "MANIFEST", tmp_path / "manifest.json")
+
+
+@pytest.mark.usefixtures("earlier_x1_model")
 def test_streams_of_earlier_models_still_decode() -> None:
     """A stream names its model by hash; models kept as restore-x1@<sha8> still decode it,
     with that model, and an unknown hash is refused."""
