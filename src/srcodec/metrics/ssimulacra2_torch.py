@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from srcodec.metrics import ssimulacra2_np as ref
+from srcodec.metrics import ssimulacra2_params as ref
 
 _TINY = 1e-30
 
