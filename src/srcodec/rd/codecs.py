@@ -24,11 +24,10 @@ import numpy as np
 from PIL import Image
 
 from srcodec.metrics.scoring import SCORINGS
+from srcodec.rd.peers import PEERS
 
 if TYPE_CHECKING:
     from srcodec.rd.spec import CodecSpec
-
-_PIL_FORMAT = {"jpeg": "JPEG", "webp": "WEBP", "avif": "AVIF", "jpeg2000": "JPEG2000"}
 
 
 @dataclass(frozen=True)
@@ -117,25 +116,7 @@ def _code_srcodec(rgb: np.ndarray, spec: CodecSpec, quality: int) -> Coded:
 
 def pillow_options(spec: CodecSpec, quality: int) -> dict[str, Any]:
     """Keyword arguments for `Image.save` (also recorded in the JSON description)."""
-    p = spec.params
-    if spec.kind == "jpeg":
-        return {"quality": quality, "subsampling": p["subsampling"]}
-    if spec.kind == "webp":
-        return {"quality": quality, "method": int(p["method"])}
-    if spec.kind == "avif":
-        opts: dict[str, Any] = {"quality": quality, "speed": int(p["speed"])}
-        if p.get("subsampling", "4:2:0") != "4:2:0":
-            opts["subsampling"] = p["subsampling"]
-        if p.get("tune", "iq") != "iq":  # iq is Pillow's (libavif's) default: same bytes
-            opts["advanced"] = {"tune": p["tune"]}
-        return opts
-    return {
-        "quality_mode": p["mode"],
-        "quality_layers": [quality],
-        "irreversible": True,
-        "mct": 1,
-        "no_jp2": True,
-    }
+    return PEERS[spec.kind].save_options(spec.params, quality)
 
 
 def _code_pillow(rgb: np.ndarray, spec: CodecSpec, quality: int) -> Coded:
@@ -143,7 +124,7 @@ def _code_pillow(rgb: np.ndarray, spec: CodecSpec, quality: int) -> Coded:
     options = pillow_options(spec, quality)
     buf = io.BytesIO()
     start = time.perf_counter()
-    img.save(buf, format=_PIL_FORMAT[spec.kind], **options)
+    img.save(buf, format=PEERS[spec.kind].pil_format, **options)
     mid = time.perf_counter()
     data = buf.getvalue()
     with Image.open(io.BytesIO(data)) as out:

@@ -26,15 +26,10 @@ from typing import Any
 from srcodec.base.pillow import KNOBS
 from srcodec.errors import UsageError
 from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
+from srcodec.rd.peers import PEERS
 
-# kind -> {key: default}; a key missing here is refused. quality and name are common to all.
-PEER_KEYS: dict[str, dict[str, str]] = {
-    "jpeg": {"subsampling": "4:2:0"},
-    "webp": {"method": "6"},  # the same effort as srcodec's webp base layer
-    # speed 6 as srcodec's avif base layer; Pillow's defaults: 4:2:0, libaom tune=iq
-    "avif": {"speed": "6", "subsampling": "4:2:0", "tune": "iq"},
-    "jpeg2000": {"mode": "dB"},  # dB: quality = target PSNR; rates: quality = compression ratio
-}
+# peer kind -> {key: default}; a key missing here is refused. quality and name are common.
+PEER_KEYS: dict[str, dict[str, str]] = {name: peer.defaults for name, peer in PEERS.items()}
 SRCODEC_KEYS: dict[str, str] = {"base": "avif", "scale": "2", "upscaler": "bicubic"}
 # optional srcodec keys, recorded only when given (old specs keep their cache keys): the base
 # codec's own knobs (srcodec.base.pillow.KNOBS) and strength=0/1 (chunk S, default: on with
@@ -50,7 +45,6 @@ AUTO_KEYS: dict[str, str] = {
 }
 AUTO_TARGETS = ("quality", *SCORINGS, "bpp")
 KINDS = ("srcodec", "auto", *PEER_KEYS)
-_JPEG_SUBSAMPLING = ("4:4:4", "4:2:2", "4:2:0")
 _MAX_POINTS = 200
 
 
@@ -140,14 +134,6 @@ def _check(kind: str, params: dict[str, str], qualities: tuple[int, ...], text: 
         _choice(where, "upscaler", params["upscaler"], [*UPSCALERS.names(), "auto"])
         _choice(where, "scale", params["scale"], ["1", "2", "3", "4"])
         _check_knobs(where, params)
-    elif kind == "jpeg":
-        _choice(where, "subsampling", params["subsampling"], _JPEG_SUBSAMPLING)
-    elif kind == "webp":
-        _choice(where, "method", params["method"], [str(i) for i in range(7)])
-    elif kind == "avif":
-        _choice(where, "speed", params["speed"], [str(i) for i in range(11)])
-        _choice(where, "subsampling", params["subsampling"], ("4:2:0", "4:4:4"))
-        _choice(where, "tune", params["tune"], KNOBS["avif"]["tune"])
     elif kind == "auto":
         from srcodec.upscale import UPSCALERS
 
@@ -157,9 +143,11 @@ def _check(kind: str, params: dict[str, str], qualities: tuple[int, ...], text: 
         _choice(where, "scale", params["scale"], ["any", "1", "2", "3", "4"])
         _choice(where, "upscaler", params["upscaler"], [*UPSCALERS.names(), "auto"])
         low, high = (1, 1000) if params["target"] != "quality" else (0, 100)
-    elif kind == "jpeg2000":
-        _choice(where, "mode", params["mode"], ["dB", "rates"])
-        low, high = (1, 100) if params["mode"] == "dB" else (1, 10000)
+    else:
+        peer = PEERS[kind]
+        for key, allowed in peer.allowed.items():
+            _choice(where, key, params[key], allowed)
+        low, high = peer.quality_range(params)
     bad = [q for q in qualities if not low <= q <= high]
     if bad:
         msg = f"{where}: quality {bad[0]} out of range {low}-{high} for {kind}"
@@ -168,7 +156,6 @@ def _check(kind: str, params: dict[str, str], qualities: tuple[int, ...], text: 
 
 def _check_knobs(where: str, params: dict[str, str]) -> None:
     """srcodec's optional keys: knobs the chosen base has, with allowed values."""
-    from srcodec.base.pillow import KNOBS
 
     knobs = KNOBS.get(params["base"], {})
     for key in SRCODEC_OPTIONAL:
@@ -185,7 +172,6 @@ def _check_knobs(where: str, params: dict[str, str]) -> None:
 
 def base_options(params: dict[str, str]) -> dict[str, Any]:
     """The base codec knobs of a srcodec spec, typed as the codec takes them."""
-    from srcodec.base.pillow import KNOBS
 
     knobs = KNOBS.get(params["base"], {})
     return {
