@@ -46,12 +46,21 @@ class Settings:
     def may_use_torch(self) -> bool:
         """Could a file need a learned tool? (Streams may name one; so may the encoder.)"""
         if self.mode == "decode":
-            return not self.decode.get("lr_only") and self.decode.get("upscaler") != "bicubic"
-        return self.encode.get("upscaler") != "bicubic"
+            return not self.decode.get("lr_only") and _may_use_torch(self.decode.get("upscaler"))
+        return _may_use_torch(self.encode.get("upscaler"))
 
     def output_name(self, rel: str) -> str:
         suffix = STREAM_SUFFIX if self.mode == "encode" else self.ext
         return str(PurePosixPath(rel).with_suffix(suffix))
+
+
+def _may_use_torch(upscaler: str | None) -> bool:
+    """A named upscaler says whether it runs torch; unnamed ("auto"), it may be learned."""
+    if upscaler in (None, "auto"):
+        return True
+    from srcodec.upscale import UPSCALERS
+
+    return UPSCALERS.entry(upscaler).get().uses_torch
 
 
 def image_extension(fmt: str) -> str:

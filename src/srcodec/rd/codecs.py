@@ -79,7 +79,10 @@ def srcodec_stream(rgb: np.ndarray, spec: CodecSpec, quality: int) -> bytes:
     from srcodec.rd.spec import base_options
 
     p = spec.params
-    lossless = p["base"] == "png"  # no quality knob: the grid only repeats the point
+    from srcodec.base import BASE_CODECS
+
+    # no quality knob: the grid only repeats the point
+    lossless = BASE_CODECS.entry(p["base"]).get().lossless
     return pipeline.encode(
         rgb,
         scale=int(p["scale"]),
