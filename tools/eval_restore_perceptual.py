@@ -26,7 +26,7 @@ import numpy as np
 from PIL import Image
 
 from srcodec import metrics
-from srcodec.base.pillow import chroma_subsampled
+from srcodec.base.pillow import PILLOW_CODECS
 from srcodec.metrics import butteraugli
 from srcodec.metrics.ssimulacra2_np import Reference
 from srcodec.rd.bd import BDUndefinedError, bd_rate, overlap
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                 payload = buf.getvalue()
                 with Image.open(io.BytesIO(payload)) as im:
                     plain = np.asarray(im.convert("RGB"))
-                cond = restore.condition("avif", q, chroma_subsampled("avif", payload))
+                cond = restore.condition("avif", q, PILLOW_CODECS["avif"].subsampled(payload))
                 ref = Reference(rgb)
                 outs = {"plain": plain}
                 outs |= {name: restore.run(net, plain, cond) for name, net in nets.items()}

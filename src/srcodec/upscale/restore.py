@@ -13,7 +13,7 @@ per layer than a full-resolution net of the same width):
 
 The conditioning says how the payload was made: png/jpeg/webp/avif (and, for models that
 know it, srcodec's learned base), the quality, and whether its chroma was subsampled (read
-from the payload itself, `chroma_subsampled`). A model's conditioning width is read off its
+from the payload itself, `BaseCodec.subsampled`). A model's conditioning width is read off its
 first layer, so models trained before the learned base existed keep working (and refuse it).
 Training: `python tools/train.py restore` and `restore-x2` (srcodec.train); weights ship as
 models/restore-x1-*.npz and restore-x2-*.npz and describe themselves (channels, layers read
