@@ -20,6 +20,13 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "".join(f"    {c}\n" for c in commands) in readme
 
 
+def test_readme_is_a_front_door() -> None:
+    readme = (REPO / "README.md").read_text()
+    assert len(readme.splitlines()) <= 300
+    for command in ("srcodec encode", "srcodec decode", "import srcodec.pillow"):
+        assert command in readme
+
+
 @pytest.mark.skipif(shutil.which("ruff") is None and sys.platform != "linux", reason="no ruff")
 @pytest.mark.parametrize("args", [["check"], ["format", "--check"]])
 def test_ruff(args: list[str]) -> None:
