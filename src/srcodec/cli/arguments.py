@@ -108,9 +108,21 @@ def add_pins(
         default=upscaler_default,
         help=upscaler_help,
     )
-    group.add_argument("--speed", type=int, choices=range(0, 11), metavar="0-10", help="AVIF speed")
-    group.add_argument("--subsampling", choices=("4:2:0", "4:4:4"), help="AVIF/JPEG chroma")
-    group.add_argument("--tune", choices=KNOBS["avif"]["tune"], help="libaom tune (AVIF)")
+    speeds = sorted(knob_values("speed"))
+    group.add_argument(
+        "--speed", type=int, choices=speeds, metavar=f"{speeds[0]}-{speeds[-1]}", help="AVIF speed"
+    )
+    group.add_argument("--subsampling", choices=knob_values("subsampling"), help="AVIF/JPEG chroma")
+    group.add_argument("--tune", choices=knob_values("tune"), help="libaom tune (AVIF)")
+
+
+def knob_values(knob: str) -> tuple[Any, ...]:
+    """Every value some base codec accepts for `knob` (srcodec.base.pillow.KNOBS), in the
+    order the codecs list them; each codec still checks its own values when it encodes."""
+    values: dict[Any, None] = {}
+    for knobs in KNOBS.values():
+        values.update(dict.fromkeys(knobs.get(knob, ())))
+    return tuple(values)
 
 
 def base_options(args: argparse.Namespace) -> dict[str, Any] | None:
