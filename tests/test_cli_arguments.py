@@ -60,8 +60,8 @@ def test_targets_and_options_from_the_flags() -> None:
 
 
 def test_shared_arguments_import_without_the_subcommands() -> None:
-    """Subcommand modules elsewhere (srcodec.batch.command) import this module; it must not
-    pull in the parser that imports them back."""
+    """Subcommand modules import this module; it must not pull in the parser that imports
+    them back."""
     code = (
         "import sys, srcodec.cli.arguments; "
         "print(sorted(m for m in sys.modules if m.startswith(('srcodec.batch', 'srcodec.cli.'))))"

@@ -23,8 +23,7 @@ _ONE_INPUT_ONE_OUTPUT = ("encode", "decode")
 def build_parser() -> Parser:
     """The whole `srcodec` parser; subcommands are listed in the order added here."""
     from srcodec import __version__
-    from srcodec.batch import command as batch
-    from srcodec.cli import decode, demo, encode, enhance, info
+    from srcodec.cli import batch, decode, demo, encode, enhance, info
     from srcodec.compare import command as compare
 
     parser = Parser(prog="srcodec", description=__doc__.splitlines()[0])

@@ -1,8 +1,7 @@
 """Argument types and flags shared by the subcommands (encode, decode, info, batch, ...).
 
-Cheap to import: the parser is built on every run. Subcommand modules outside this
-package (srcodec.batch.command, ...) take their shared helpers from here, never from
-srcodec.cli itself, which imports them.
+Cheap to import: the parser is built on every run. Subcommand modules take their shared
+helpers from here, never from srcodec.cli itself, which imports them.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`srcodec batch`: the argparse side (the work is in srcodec.batch.runner).
 
-Importing this module is cheap: srcodec.cli imports it on every run to list the subcommand.
+Importing this module is cheap: the parser imports it on every run to list the subcommand.
 """
 
 from __future__ import annotations
