@@ -20,15 +20,16 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 
+SUMMARY = "image -> .srz (default: the smallest stream as good as AVIF q60)"
+DESCRIPTION = (
+    "Auto mode (default): search per image for the smallest stream that reaches the target. "
+    "--base without a --target-* codes that base at --quality as given (manual mode)."
+)
+
+
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Add the `encode` subcommand to argparse subparsers `sub`."""
-    enc = sub.add_parser(
-        "encode",
-        help="image -> .srz (default: the smallest stream as good as AVIF q60)",
-        description="Auto mode (default): search per image for the smallest stream that "
-        "reaches the target. --base without a --target-* codes that base at --quality "
-        "as given (manual mode).",
-    )
+    enc = sub.add_parser("encode", help=SUMMARY, description=DESCRIPTION)
     enc.add_argument("input", help="any image Pillow reads; - for standard input")
     enc.add_argument("output", help="the .srz file to write; - for standard output")
     tgt = enc.add_argument_group("target (one of; default --quality 60)")
