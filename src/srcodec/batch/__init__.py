@@ -6,7 +6,8 @@
 - work.py: the per-file function every engine runs (read, transcode, write atomically)
 - engines.py: where that function runs: in-process, a local process pool, or Dask
 - runner.py: plan, skip what is done, run the rest, record, summarise
-- command.py: the argparse side (imported on every `srcodec` run, so it imports nothing heavy)
+
+The command line (`srcodec batch`) is srcodec.cli.batch.
 """
 
 from __future__ import annotations

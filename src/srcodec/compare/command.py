@@ -1,6 +1,6 @@
 """`srcodec compare`: the argparse side (the work is in build and page).
 
-Importing this module is cheap: cli.py imports it on every run to list the subcommand.
+Importing this module is cheap: srcodec.cli imports it on every run to list the subcommand.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`srcodec rd`: the argparse side of the RD tool (the work is in srcodec.rd.runner).
 
-Importing this module is cheap: cli.py imports it on every run to list the subcommand.
+Importing this module is cheap: srcodec.cli imports it on every run to list the subcommand.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`srcodec batch`: the argparse side (the work is in srcodec.batch.runner).
 
-Importing this module is cheap: cli.py imports it on every run to list the subcommand.
+Importing this module is cheap: the parser imports it on every run to list the subcommand.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import os
 import sys
 from typing import Any
 
-from srcodec.base.pillow import KNOBS
+from srcodec.cli import arguments
 from srcodec.errors import UsageError
-from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS, add_target_flags
+from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
 
 EPILOG = """\
 SRC and DST are folders or fsspec URLs (memory://, s3://bucket/prefix, gs://...).
@@ -42,10 +42,7 @@ _DECODE_ONLY = ("lr_only", "format", "max_pixels")
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Add the `batch` subcommand to argparse subparsers `sub`."""
-    from srcodec.base import BASE_CODECS
     from srcodec.batch.engines import ENGINES
-    from srcodec.cli import _positive, _quality
-    from srcodec.upscale import UPSCALERS
 
     p = sub.add_parser(
         "batch",
@@ -72,7 +69,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     run = p.add_argument_group("running")
     run.add_argument(
         "--jobs",
-        type=_positive,
+        type=arguments.positive,
         default=None,
         help="worker processes (default: all cores; --engine dask: local cluster workers)",
     )
@@ -93,15 +90,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     enc = p.add_argument_group("encode (the options of `srcodec encode`)")
     enc.add_argument(
         "--quality",
-        type=_quality,
+        type=arguments.quality,
         default=None,
         help="auto: as good as plain AVIF at this quality (default 60); with --base: its quality",
     )
-    add_target_flags(enc)
-    enc.add_argument(
-        "--target-size", type=_positive, metavar="BYTES", help="best quality in BYTES, never over"
-    )
-    enc.add_argument("--target-bpp", type=float, metavar="B", help="best quality in B bits/pixel")
+    arguments.add_targets(enc)
     enc.add_argument(
         "--metric",
         choices=list(SCORINGS),
@@ -116,25 +109,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         metavar="1-9",
         help="search effort (default 4; 1 fastest)",
     )
-    enc.add_argument(
-        "--scale", type=int, choices=(1, 2, 3, 4), default=None, help="downsampling factor"
-    )
-    enc.add_argument(
-        "--base",
-        choices=BASE_CODECS.names(),
-        default=None,
-        help="base codec; without a --target-* this is manual mode",
-    )
-    enc.add_argument(
-        "--upscaler",
-        choices=[*UPSCALERS.names(), "auto"],
-        default=None,
-        help="encode: the decoder tool to record (default auto); decode: override the "
+    arguments.add_pins(
+        enc,
+        upscaler_default=None,
+        upscaler_help="encode: the decoder tool to record (default auto); decode: override the "
         "stream's (default: the stream's)",
     )
-    enc.add_argument("--speed", type=int, choices=range(0, 11), metavar="0-10", help="AVIF speed")
-    enc.add_argument("--subsampling", choices=("4:2:0", "4:4:4"), help="AVIF/JPEG chroma")
-    enc.add_argument("--tune", choices=KNOBS["avif"]["tune"], help="libaom tune (AVIF)")
     enc.add_argument("--strip", action="store_true", default=None, help="drop ICC and EXIF")
     dec = p.add_argument_group("decode")
     dec.add_argument(
@@ -146,7 +126,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     dec.add_argument("--format", default=None, help="image type of the outputs (default png)")
     dec.add_argument(
         "--max-pixels",
-        type=_positive,
+        type=arguments.positive,
         default=None,
         help="skip streams whose header declares more pixels (default: Pillow's bomb limit)",
     )
@@ -173,17 +153,14 @@ def settings_from(args: argparse.Namespace) -> Any:
         if args.max_pixels is not None:
             decode["max_pixels"] = args.max_pixels
         return Settings("decode", decode=decode, ext=image_extension(args.format or "png"))
-    options = {k: getattr(args, k) for k in ("speed", "subsampling", "tune")}
     encode = {
         "quality": args.quality,
         "scale": args.scale,
         "base": args.base,
         "upscaler": args.upscaler or "auto",
         "metric": args.metric or DEFAULT_METRIC,
-        **{spec.target_keyword: getattr(args, spec.target_keyword) for spec in SCORINGS.values()},
-        "target_size": args.target_size,
-        "target_bpp": args.target_bpp,
-        "options": {k: v for k, v in options.items() if v is not None} or None,
+        **arguments.targets(args),
+        "options": arguments.base_options(args),
         "keep_metadata": not args.strip,
         "device": device,
     }
