@@ -1,6 +1,6 @@
 """Images in and out: any Pillow-readable input -> uint8 pixels + metadata; atomic writes.
 
-Input rules (README "Input handling"): EXIF orientation is applied once and the tag reset;
+Input rules (docs/guide.md, "Input handling"): EXIF orientation is applied once and the tag reset;
 ICC and EXIF are carried; 1/P/LA/PA/CMYK/YCbCr are converted to gray or RGB (+ alpha);
 16-bit samples are rounded to 8 bits (the header records that the source had 16);
 an alpha plane that is fully opaque is dropped.

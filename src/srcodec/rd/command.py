@@ -17,7 +17,7 @@ from srcodec.errors import BackendUnavailableError, UsageError
 _NEEDS = ("matplotlib", "scipy", "pytorch_msssim")  # the `rd` extra
 
 EPILOG = """\
-codec specs (repeat --codec; default: the README's Kodak set):
+codec specs (repeat --codec; default: the Kodak set of docs/history.md):
   srcodec:base=avif,scale=2,upscaler=bicubic,quality=10:90:10
   jpeg:quality=5:95:5[,subsampling=4:2:0]    webp:quality=20/40/60[,method=6]
   avif:quality=10:90:10[,speed=6]            jpeg2000:quality=26:40:2[,mode=dB|rates]

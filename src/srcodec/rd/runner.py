@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
     from srcodec.rd.curve import Curve
 
-# The Kodak grid of the README's Results section: ~0.05-1.5 bpp for every curve.
+# The Kodak grid of the fixed-configuration results (docs/history.md): every curve
+# spans about 0.05-1.5 bpp.
 DEFAULT_SPECS = (
     "jpeg:quality=5/10/15/20/30/40/50/60/75/85",
     "webp:quality=0/5/10/20/30/45/60/75/85/92",

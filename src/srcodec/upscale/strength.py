@@ -33,7 +33,7 @@ LEVELS = 3  # off, half, full
 FULL = LEVELS - 1
 TILE_LOG2_CHOICES = (5, 6, 7)  # 32, 64, 128 px tiles tried by the encoder
 # dB of PSNR that 1 % more rate buys with AVIF on Kodak near the default quality (the slope of
-# the README's AVIF curve, about 0.05 dB per 1 %); extra bytes must buy more than this.
+# the AVIF curve of docs/history.md, about 0.05 dB per 1 %); extra bytes must buy more than this.
 DB_PER_RATE_PERCENT = 0.05
 
 
