@@ -14,8 +14,8 @@ from PIL import Image
 
 import srcodec
 from srcodec.train import compact, data
-from srcodec.train.families import RestoreFamily
 from srcodec.train.loop import Settings, Trainer
+from srcodec.train.restore import RestoreFamily
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -29,17 +29,21 @@ from srcodec.train import compact
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from srcodec.train.data import Record
+    from srcodec.train.data import Record, TrainPlan, Variant
 
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.jsonl"
 
 
 class Family(Protocol):
-    """What a model family contributes: its arch, batches, loss and validation."""
+    """What a family the loop trains contributes: its arch, data plan, batches, loss and
+    validation (the registry, srcodec.train.families, also holds closed-form families)."""
 
     name: str
     arch: dict[str, Any]
+    scale: int
+    plan: TrainPlan
+    val_variants: list[Variant]
 
     def build(self) -> torch.nn.Module: ...
 
@@ -79,7 +83,8 @@ def _cpu(obj: Any) -> Any:
     return obj
 
 
-def _save(obj: dict[str, Any], path: Path) -> None:
+def save_atomically(obj: dict[str, Any], path: Path) -> None:
+    """torch.save through a temporary file, so an interrupted save leaves the old file."""
     tmp = path.with_name(path.name + ".tmp")
     torch.save(obj, tmp)
     os.replace(tmp, path)
@@ -164,7 +169,7 @@ class Trainer:
             "opt": compact.pack_optimizer(_cpu(self.opt.state_dict())),
             "state": json.dumps(self.state),
         }
-        _save(saved, self.run / CHECKPOINT)
+        save_atomically(saved, self.run / CHECKPOINT)
         self._load(saved)
 
     def _add_time(self, cpu_seconds: float, wall_seconds: float) -> None:
