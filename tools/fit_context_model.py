@@ -3,7 +3,7 @@ as `tools/train.py context-model`)."""
 
 from __future__ import annotations
 
-from srcodec.train.context_model import ContextModelFamily
+from srcodec.train.context_model import main
 
 if __name__ == "__main__":
-    ContextModelFamily().main()
+    main()

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import torch
 
 CONTEXT_CROP = 512  # side of the central crops the context model is counted on
+COMMAND = "python tools/fit_context_model.py"  # the command line the manifest records
 
 
 def fit_weights(indices: Sequence[np.ndarray], radius: int) -> np.ndarray:
@@ -122,7 +123,9 @@ def fit_on_images(
     return fit(latents, radius, weighted=weighted)
 
 
-def refit_shipped(name: str, data: Path = DEFAULT_DATA) -> tuple[Path, lc.ContextModel, float]:
+def refit_shipped(
+    name: str, data: Path = DEFAULT_DATA, command: str = COMMAND
+) -> tuple[Path, lc.ContextModel, float]:
     """Gives the shipped learned-base model `name` a freshly counted context model: writes
     and registers the new file, keeping the old one as NAME@<sha8>. Returns (path, model,
     CPU seconds the fit took)."""
@@ -147,12 +150,28 @@ def refit_shipped(name: str, data: Path = DEFAULT_DATA) -> tuple[Path, lc.Contex
         "tables": len(context.tables),
         "buckets": int(context.edges.shape[1] + 1),
         "fit_cpu_seconds": round(seconds, 1),
-        "command": f"python tools/fit_context_model.py --name {name}",
+        "command": f"{command} --name {name}",
         "network_sha256": entry["sha256"],
     }
     weights.register(name, path, meta)
     weights.load.cache_clear()
     return path, context, seconds
+
+
+def main(argv: Sequence[str] | None = None, command: str = COMMAND) -> None:
+    """The context model's command line (tools/fit_context_model.py)."""
+    from srcodec.base import learned
+
+    p = argparse.ArgumentParser(
+        prog=command.removeprefix("python "),
+        description="Give a shipped learned-base model a context model.",
+    )
+    p.add_argument("--name", default=learned.MODEL, help="manifest name of the model")
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="training images")
+    args = p.parse_args(argv)
+    path, context, seconds = refit_shipped(args.name, args.data, command)
+    size = path.stat().st_size
+    print(f"{path} ({size} bytes), {len(context.tables)} tables, {seconds:.0f} s")
 
 
 @dataclass
@@ -162,14 +181,4 @@ class ContextModelFamily:
     name: str = "context-model"
 
     def main(self, argv: Sequence[str] | None = None) -> None:
-        from srcodec.base import learned
-
-        p = argparse.ArgumentParser(
-            description="Give a shipped learned-base model a context model."
-        )
-        p.add_argument("--name", default=learned.MODEL, help="manifest name of the model")
-        p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="training images")
-        args = p.parse_args(argv)
-        path, context, seconds = refit_shipped(args.name, args.data)
-        size = path.stat().st_size
-        print(f"{path} ({size} bytes), {len(context.tables)} tables, {seconds:.0f} s")
+        main(argv, command="python tools/train.py context-model")

@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,22 +41,37 @@ def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     return buf.getvalue()
 
 
-def write_npz(folder: Path, stem: str, arrays: dict[str, np.ndarray]) -> Path:
-    """Writes `arrays` as <folder>/<stem>-<sha8>.npz (deterministic bytes, see npz_bytes)."""
-    blob = npz_bytes(arrays)
+def compressed_npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """numpy's own np.savez_compressed container (also deterministic: its members carry
+    zipfile's fixed default timestamp); the RAISR banks have always shipped in it."""
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return buf.getvalue()
+
+
+Container = Callable[[dict[str, np.ndarray]], bytes]  # arrays -> the .npz file's bytes
+
+
+def write_npz(
+    folder: Path, stem: str, arrays: dict[str, np.ndarray], container: Container = npz_bytes
+) -> Path:
+    """Writes `arrays` as <folder>/<stem>-<sha8>.npz in `container`'s bytes."""
+    blob = container(arrays)
     path = folder / f"{stem}-{hashlib.sha256(blob).hexdigest()[:8]}.npz"
     path.write_bytes(blob)
     return path
 
 
-def write_model(name: str, stem: str, arrays: dict[str, np.ndarray]) -> Path:
+def write_model(
+    name: str, stem: str, arrays: dict[str, np.ndarray], container: Container = npz_bytes
+) -> Path:
     """Writes `arrays` as models/<stem>-<sha8>.npz, deleting the file that manifest name
     `name` pointed at before unless another entry still uses it (the caller registers the
     new one)."""
     models = weights.manifest()
     old = models.get(name, {}).get("file")
     kept = {e["file"] for key, e in models.items() if key != name}  # e.g. name@<sha8>
-    path = write_npz(weights.MODELS_DIR, stem, arrays)
+    path = write_npz(weights.MODELS_DIR, stem, arrays, container)
     if old and old != path.name and old not in kept and (weights.MODELS_DIR / old).exists():
         (weights.MODELS_DIR / old).unlink()
     return path

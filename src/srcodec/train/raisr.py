@@ -269,20 +269,20 @@ def fit(args: argparse.Namespace, command: str = COMMAND) -> Path:
         arrays[f"{key}.basis"] = basis.astype(np.float32)
         arrays[f"{key}.coef"] = coef.astype(np.float32)
         arrays[f"{key}.thresholds"] = acc["thresholds"]
-    from srcodec.train.export import write_model, write_npz
+    from srcodec.train.export import compressed_npz_bytes, write_model, write_npz
 
     args.out.mkdir(parents=True, exist_ok=True)
     scales = "".join(sorted({k.split(".")[0][1:] for k in arrays}))
     stem = f"raisr-x{scales}-k{args.kernel}r{args.rank}-train"
     if not args.register:
-        final = write_npz(args.out, stem, arrays)
+        final = write_npz(args.out, stem, arrays, compressed_npz_bytes)
         print(f"wrote {final} ({final.stat().st_size} bytes)")
         return final
     if args.out.resolve() != weights.MODELS_DIR.resolve():
         # an experiment folder: its own manifest (tools/bench_raisr.py --models-dir reads it)
         weights.MODELS_DIR = args.out
         weights.MANIFEST = args.out / "manifest.json"
-    final = write_model(args.register, stem, arrays)
+    final = write_model(args.register, stem, arrays, compressed_npz_bytes)
     print(f"wrote {final} ({final.stat().st_size} bytes)")
     meta = {
         "arch": "raisr",
