@@ -98,7 +98,7 @@ def train_with_loop(family: Family, argv: Sequence[str] | None = None) -> None:
         trainer.log,
     )
     if args.validate:
-        trainer._threads()
+        trainer.apply_threads()
         print(trainer.family.validate(trainer.ema, records))
         return
     trainer.train(records, args.hours, until_cpu_hours=args.until_cpu_hours)

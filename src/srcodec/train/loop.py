@@ -181,7 +181,9 @@ class Trainer:
             self.state["gpu_hours"] = self.state.get("gpu_hours", 0.0) + wall_seconds / 3600
         self.state["wall_hours"] += wall_seconds / 3600
 
-    def _threads(self) -> None:
+    def apply_threads(self) -> None:
+        """Sets torch's thread count from <run>/threads (editable while a run goes) or
+        --threads."""
         f = self.run / "threads"
         want = int(f.read_text()) if f.exists() else self.settings.threads
         if want != torch.get_num_threads():
@@ -226,7 +228,7 @@ class Trainer:
         # this run's --threads wins over a file left by an earlier run; edits to the file
         # while it runs still take effect at the next validation
         (self.run / "threads").write_text(f"{s.threads}\n")
-        self._threads()
+        self.apply_threads()
         train = [r for r in records if r.role == "train"]
         if self.state["step"] == 0:
             self.validate(records, note="untrained")
@@ -268,7 +270,7 @@ class Trainer:
                 running, count = 0.0, 0
                 self.validate(records)
                 self.checkpoint()
-                self._threads()
+                self.apply_threads()
                 next_val = time.time() + s.val_minutes * 60
         cpu, now = time.process_time(), time.time()
         self._add_time(cpu - last_cpu, now - last_wall)
