@@ -305,8 +305,7 @@ def export(checkpoint: Path, name: str = "") -> tuple[Path, dict[str, Any]]:
     registered under `name` (default cnn-x<scale>) with the arch, training command, hours,
     steps and validation PSNR; the file of that name before is removed. Returns (path,
     manifest entry)."""
-    from srcodec import weights
-    from srcodec.train.export import write_model
+    from srcodec.train.export import register_model, write_model
     from srcodec.upscale.cnn import arch_of, from_arrays
 
     ckpt = torch.load(checkpoint, weights_only=True)
@@ -336,9 +335,7 @@ def export(checkpoint: Path, name: str = "") -> tuple[Path, dict[str, Any]]:
         "val_bicubic_psnr_rgb": round(val["bicubic"], 3) if val else None,
         "val_per_variant": val.get("per_variant"),
     }
-    weights.register(name, path, entry)
-    weights.load.cache_clear()
-    return path, weights.entry(name)
+    return register_model(name, path, entry)
 
 
 def export_main(argv: Sequence[str] | None = None) -> None:

@@ -131,7 +131,7 @@ def refit_shipped(
     CPU seconds the fit took)."""
     from srcodec import weights
     from srcodec.base import learned
-    from srcodec.train.export import write_model
+    from srcodec.train.export import register_model, write_model
     from srcodec.train.learned_base import TABLE_RADIUS
 
     entry = weights.entry(name)
@@ -153,8 +153,7 @@ def refit_shipped(
         "command": f"{command} --name {name}",
         "network_sha256": entry["sha256"],
     }
-    weights.register(name, path, meta)
-    weights.load.cache_clear()
+    register_model(name, path, meta)
     return path, context, seconds
 
 

@@ -77,6 +77,13 @@ def write_model(
     return path
 
 
+def register_model(name: str, path: Path, entry: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
+    """Registers `path` under `name` with `entry`'s provenance; (path, the manifest entry)."""
+    weights.register(name, path, entry)
+    weights.load.cache_clear()
+    return path, weights.entry(name)
+
+
 def export(
     run: Path, name: str, tag: str, keep_previous: bool = False, data: Path = DEFAULT_DATA
 ) -> tuple[Path, dict[str, Any]]:
@@ -114,9 +121,7 @@ def export(
         "val_gain_db": last.get("score_db"),
         "val_per_variant": last.get("per_variant"),
     }
-    weights.register(name, path, entry)
-    weights.load.cache_clear()
-    return path, weights.entry(name)
+    return register_model(name, path, entry)
 
 
 def main(argv: list[str] | None = None) -> None:
