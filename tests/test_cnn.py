@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
-from conftest import REPO, synthetic
+from conftest import synthetic
 from PIL import Image
 
 from srcodec import pipeline, weights
@@ -21,11 +20,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 torch = pytest.importorskip("torch")
+from srcodec.train import cnn as cnn_training  # noqa: E402
 from srcodec.upscale import cnn  # noqa: E402
-
-sys.path.insert(0, str(REPO / "tools"))
-import export_cnn  # noqa: E402
-import train_upscaler  # noqa: E402
 
 AVIF30 = SideInfo(base="avif", quality=30, scale=2)
 
@@ -147,9 +143,9 @@ def test_train_export_load_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ]
     threads = torch.get_num_threads()
     try:
-        state = train_upscaler.main(argv)
+        state = cnn_training.main(argv)
         assert state["step"] == 4
-        state = train_upscaler.main([*argv, "--steps", "6", "--resume"])
+        state = cnn_training.main([*argv, "--steps", "6", "--resume"])
     finally:
         torch.set_num_threads(threads)  # the trainer pins 1 thread for the whole process
     assert state["step"] == 6
@@ -159,7 +155,7 @@ def test_train_export_load_smoke(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     models.mkdir()
     monkeypatch.setattr(weights, "MODELS_DIR", models)
     monkeypatch.setattr(weights, "MANIFEST", models / "manifest.json")
-    path, entry = export_cnn.export(run / "best.pt", "cnn-smoke")
+    path, entry = cnn_training.export(run / "best.pt", "cnn-smoke")
     assert path.parent == models
     assert entry["arch_params"] == {"channels": 8, "layers": 3, "scale": 2}
     try:

@@ -1,17 +1,15 @@
-"""A short seeded run of tools/fuzz_decode.py: mutated streams raise only srcodec errors."""
+"""A short seeded run of the fuzzer (srcodec.fuzz, tools/fuzz_decode.py): mutated streams
+raise only srcodec errors."""
 
 from __future__ import annotations
 
-import sys
-
 from conftest import REPO
 
-sys.path.insert(0, str(REPO / "tools"))
-import fuzz_decode
+from srcodec import fuzz
 
 
 def test_seeded_fuzz_finds_no_crash_or_hang() -> None:
-    result = fuzz_decode.run(inputs=1500, seed=1234, timeout=10, crash_dir=None, progress=False)
+    result = fuzz.run(inputs=1500, seed=1234, timeout=10, crash_dir=None, progress=False)
     assert result["crashes"] == []
     assert result["hangs"] == 0
     # the mutants really exercised the error paths, and some still decoded
@@ -22,9 +20,9 @@ def test_seeded_fuzz_finds_no_crash_or_hang() -> None:
 def test_mutants_are_deterministic_per_seed() -> None:
     import random
 
-    pool = fuzz_decode.seeds()
-    a = [fuzz_decode.mutate(pool[0], pool, random.Random(7)) for _ in range(3)]
-    b = [fuzz_decode.mutate(pool[0], pool, random.Random(7)) for _ in range(3)]
+    pool = fuzz.seeds()
+    a = [fuzz.mutate(pool[0], pool, random.Random(7)) for _ in range(3)]
+    b = [fuzz.mutate(pool[0], pool, random.Random(7)) for _ in range(3)]
     assert a == b
 
 
@@ -36,6 +34,6 @@ def test_saved_crashers_raise_documented_errors(tmp_path) -> None:
     assert crashers
     for path in crashers:
         try:
-            fuzz_decode.exercise(path.read_bytes(), tmp_path / "out.png")
+            fuzz.exercise(path.read_bytes(), tmp_path / "out.png")
         except srcodec.SrcodecError:
             pass

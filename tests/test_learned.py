@@ -13,6 +13,7 @@ import srcodec
 from srcodec import entropy
 from srcodec.base import BASE_CODECS, learned, learned_context
 from srcodec.errors import CorruptError, FormatError, TruncatedError, UnsupportedError
+from srcodec.train import context_model
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -121,7 +122,7 @@ def _context_model(net: torch.nn.Module) -> learned_context.ContextModel:
     """A context model counted on a few synthetic images, for when the shipped model has
     none (it is only there in exports made since payload version 1)."""
     latents = [learned.analyse(net, _image(64, 48, seed), q) for seed in range(4) for q in (0, 60)]
-    return learned_context.fit(latents, 40, buckets=4, tables=8)
+    return context_model.fit(latents, 40, buckets=4, tables=8)
 
 
 @pytest.fixture(scope="module", params=[0, 1])
@@ -288,7 +289,7 @@ def test_random_payloads_raise_only_format_errors(stream: tuple) -> None:
 
 def test_training_family_step_and_tables() -> None:
     """One training step of the learned-base family and its export tables (CPU, tiny)."""
-    from srcodec.train.families import TABLE_RADIUS, LearnedBaseFamily
+    from srcodec.train.learned_base import TABLE_RADIUS, LearnedBaseFamily
 
     torch.manual_seed(0)
     family = LearnedBaseFamily(n=8, m=6, patch=32, batch=2)
@@ -312,7 +313,7 @@ def test_export_counts_a_context_model_on_training_images_only(tmp_path: Path) -
     from PIL import Image
 
     from srcodec.train.data import held_out
-    from srcodec.train.families import TABLE_RADIUS, LearnedBaseFamily
+    from srcodec.train.learned_base import TABLE_RADIUS, LearnedBaseFamily
 
     for i in range(7):
         Image.fromarray(_image(48 + 16 * i, 32, seed=i)).save(tmp_path / f"img{i}.png")

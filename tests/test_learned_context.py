@@ -8,6 +8,7 @@ import pytest
 from srcodec import entropy
 from srcodec.base import learned_context as lc
 from srcodec.errors import CorruptError
+from srcodec.train import context_model as fitter
 
 RADIUS = 12
 
@@ -25,7 +26,7 @@ def _latents(seed: int, channels: int = 5, h: int = 9, w: int = 14) -> np.ndarra
 @pytest.fixture(scope="module", params=[True, False], ids=["weighted", "plain-sum"])
 def model(request: pytest.FixtureRequest) -> lc.ContextModel:
     latents = [_latents(s) for s in range(30)]
-    return lc.fit(latents, RADIUS, buckets=4, tables=10, weighted=request.param)
+    return fitter.fit(latents, RADIUS, buckets=4, tables=10, weighted=request.param)
 
 
 def test_fit_makes_a_consistent_model(model: lc.ContextModel) -> None:
@@ -91,8 +92,8 @@ def _led_latents(seed: int, h: int = 12, w: int = 16) -> np.ndarray:
 
 def test_fitted_weights_pick_the_channel_that_predicts() -> None:
     train = [_led_latents(s) for s in range(40)]
-    weighted = lc.fit(train, RADIUS, buckets=4, tables=10)
-    plain = lc.fit(train, RADIUS, buckets=4, tables=10, weighted=False)
+    weighted = fitter.fit(train, RADIUS, buckets=4, tables=10)
+    plain = fitter.fit(train, RADIUS, buckets=4, tables=10, weighted=False)
     assert weighted.weights is not None
     row = weighted.weights[2]  # channel 2: a() of channels 0 and 1, then their neighbours
     assert row[0] > 10 * abs(row[1])

@@ -171,11 +171,8 @@ def test_stream_from_another_bank_is_refused(models_copy: Path) -> None:
 def test_training_smoke(tmp_path: Path) -> None:
     from PIL import Image
 
-    sys.path.insert(0, str(REPO / "tools"))
-    try:
-        import train_raisr
-    finally:
-        sys.path.remove(str(REPO / "tools"))
+    from srcodec.train import raisr as raisr_training
+
     data = tmp_path / "imgs"
     data.mkdir()
     for seed in range(2):
@@ -184,7 +181,7 @@ def test_training_smoke(tmp_path: Path) -> None:
     args = ["--data", str(data), "--banks", "x2.clean,x2.avif-low", "--augment", "2",
             "--cap", "2", "--train-kernel", "7", "--kernel", "5", "--rank", "3",
             "--acc-dir", str(tmp_path / "acc"), "--out", str(out)]  # fmt: skip
-    assert train_raisr.main(args) == 0
+    assert raisr_training.main(args) == 0
     (model,) = out.glob("raisr-x2-k5r3-train-*.npz")
     with np.load(model, allow_pickle=False) as npz:
         assert npz["x2.avif-low.coef"].shape == (4 * BUCKETS, 3)

@@ -14,8 +14,8 @@ from PIL import Image
 
 import srcodec
 from srcodec.train import compact, data
-from srcodec.train.families import RestoreFamily
 from srcodec.train.loop import Settings, Trainer
+from srcodec.train.restore import RestoreFamily
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -292,3 +292,29 @@ def test_perceptual_family_trains_on_ssimulacra2_and_logs_psnr_beside(tmp_path: 
     last = json.loads((tmp_path / "run" / "log.jsonl").read_text().splitlines()[-1])
     assert set(last["per_variant"]) == {"avif40", "avif40-psnr"}
     assert math.isfinite(last["score_db"])
+
+
+def test_registry_builds_every_family_by_its_name() -> None:
+    """tools/train.py <family>: every registered family builds, answers to its registry
+    name and has a command line."""
+    from srcodec.train.families import FAMILIES, main
+
+    for name, entry in FAMILIES.items():
+        family = entry()
+        assert family.name == name
+        assert callable(family.main)
+    with pytest.raises(SystemExit, match="unknown family 'nope'"):
+        main(["nope"])
+
+
+def test_closed_form_exports_share_the_write_path(tmp_path: Path) -> None:
+    """write_npz names a file by its content; the same arrays give the same bytes."""
+    from srcodec.train.export import compressed_npz_bytes, write_npz
+
+    arrays = {"b": np.arange(6, dtype=np.float32), "a": np.ones((2, 2), np.int32)}
+    first = write_npz(tmp_path, "m", arrays)
+    assert first == write_npz(tmp_path, "m", dict(reversed(arrays.items())))
+    packed = write_npz(tmp_path, "m", arrays, compressed_npz_bytes)
+    assert packed.read_bytes() == compressed_npz_bytes(arrays)
+    with np.load(packed) as npz:
+        assert np.array_equal(npz["b"], arrays["b"])

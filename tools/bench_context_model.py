@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     ]
     header = "| quality | version 0 bpp | version 1 bpp | saving | v0 ms | v1 ms |"
     if args.plain_sum:
-        from srcodec.train.families import LearnedBaseFamily
+        from srcodec.train.learned_base import LearnedBaseFamily
 
         plain = LearnedBaseFamily().context_model(m.net, args.plain_sum, weighted=False)
         coders.append(_context_coder(plain))

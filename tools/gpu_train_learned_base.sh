@@ -10,7 +10,7 @@ python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upg
   --target /tmp/site .whl/*.whl || exit 1
 export PYTHONPATH=/tmp/site:$PWD/src
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
-python3 -c "import torch, constriction, srcodec.train.families; print('torch', torch.__version__)" || exit 1
+python3 -c "import torch, constriction, srcodec.train.learned_base; print('torch', torch.__version__)" || exit 1
 timeout 90 python3 tools/bench_gpu.py --repeat 20 --cpu-threads 2 2>&1 | tee "$OUT/bench_gpu.md"
 T="python3 tools/train.py learned-base --run training/learned-base --data .gpudata/train
    --device cuda --batch 32 --patch 256 --clip 1 --val-minutes 100 --threads 8"

@@ -10,9 +10,9 @@ what the decoder already has, without any network and with integer values only (
 - a(symbol) = min(|symbol|, R + 1). Before channel c, the `activity` of a position is
   sum over c' < c of weights[c, c'] * a(c' here) + weights[c, C + c'] * (sum of a(c') over
   the 4 neighbours): a linear prediction of channel c's magnitude from everything decoded
-  before it, integer weights fitted by least squares (fit_weights). Models fitted before
-  the weights existed store none and use the plain sum (ones on the earlier channels, zero
-  on their neighbours). Channel c's activity bucket b = the number of its `edges` <=
+  before it, integer weights fitted by least squares (srcodec.train.context_model). Models
+  fitted before the weights existed store none and use the plain sum (ones on the earlier
+  channels, zero on their neighbours). Channel c's activity bucket b = the number of its `edges` <=
   activity (0..B - 1);
 - an anchor's context is b; a non-anchor's is (1 + min(sum of its 4 anchor neighbours'
   min(|symbol|, R + 1), NEIGHBOUR_CAP)) * B + b;
@@ -21,12 +21,10 @@ what the decoder already has, without any network and with integer values only (
   positions in raster order.
 
 Everything is integer (the weighted sums run in float64 but are exact, see MAX_WEIGHT), so
-symbols decode identically everywhere. The tables are fitted by
-counting symbols over the training images at export (fit()); nothing is trained by
-gradient, and they hold at every quality because the contexts see the rate through the
-magnitudes. Measured on Kodak with the 5.85 CPU-h model: 12-24 % fewer bits than the
-per-channel tables at the same latents (README); with fitted weights 5-8 % fewer than the
-plain sum.
+symbols decode identically everywhere. The tables are fitted by counting symbols over the
+training images at export (srcodec.train.context_model, which this module never imports);
+nothing is trained by gradient, and they hold at every quality because the contexts see
+the rate through the magnitudes.
 """
 
 from __future__ import annotations
@@ -39,7 +37,7 @@ import numpy as np
 from srcodec import entropy
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable
 
 NEIGHBOUR_CAP = 7  # non-anchor contexts: neighbour sums 0..7+, 8 buckets after the anchor one
 ARRAYS = ("ctx_edges", "ctx_classes", "ctx_tables")  # names in the model file
@@ -168,7 +166,7 @@ def _record(decoded: np.ndarray, index: np.ndarray, c: int, radius: int) -> None
     decoded[len(index) + c] = _neighbour_sum(magnitude).ravel()
 
 
-def _decoded(index: np.ndarray, radius: int) -> np.ndarray:
+def decoded_magnitudes(index: np.ndarray, radius: int) -> np.ndarray:
     """(2C, h * w): every channel's a() and neighbour sums, as walk() ends with."""
     decoded = np.zeros((2 * len(index), index[0].size))
     for c in range(len(index)):
@@ -179,20 +177,22 @@ def _decoded(index: np.ndarray, radius: int) -> np.ndarray:
 def activities(index: np.ndarray, weights: np.ndarray, radius: int) -> np.ndarray:
     """The activity (C, h, w) of every position of table indices (C, h, w) at once. The
     weights read only earlier channels, so this is what walk() finds channel by channel."""
-    product = weights.astype(np.float64) @ _decoded(index, radius)
+    product = weights.astype(np.float64) @ decoded_magnitudes(index, radius)
     return product.astype(np.int64).reshape(index.shape)
 
 
 def contexts(index: np.ndarray, model: ContextModel) -> np.ndarray:
     """The context of every position of table indices (C, h, w) at once, as walk() finds
-    them (for fit(); tests check the two agree). Reads only `model`'s edges and weights."""
+    them (for the fitter; tests check the two agree). Reads only `model`'s edges and weights."""
     activity = activities(index, model.activity_weights(), model.radius)
-    return _contexts(index, model.edges, activity, model.radius)
+    return bucket_contexts(index, model.edges, activity, model.radius)
 
 
-def _contexts(
+def bucket_contexts(
     index: np.ndarray, edges: np.ndarray, activity: np.ndarray, radius: int
 ) -> np.ndarray:
+    """The context (C, h, w) of every position, given the activity edges and activities
+    (contexts() for a model; the fitter calls it while it chooses the edges)."""
     buckets = edges.shape[1] + 1
     anchors = _anchors(*index.shape[1:])
     out = np.empty(index.shape, np.int64)
@@ -233,65 +233,3 @@ def decode(
 
     entropy.decoding(run, words)
     return entropy.from_indices(index, escapes, model.radius)
-
-
-def fit_weights(indices: Sequence[np.ndarray], radius: int) -> np.ndarray:
-    """int64 (C, 2C): per channel c, the least-squares weights (in 1/WEIGHT_ONE) predicting
-    its a() from the a() and neighbour sums of the channels before it. The regression has an
-    intercept, dropped here (the bucket edges absorb it); a tiny ridge keeps dead channels
-    solvable."""
-    channels = len(indices[0])
-    gram = np.zeros((2 * channels + 1, 2 * channels + 1))
-    for index in indices:
-        features = np.vstack([_decoded(index, radius), np.ones((1, index[0].size))])
-        gram += features @ features.T
-    weights = np.zeros((channels, 2 * channels), np.int64)
-    for c in range(1, channels):
-        cols = np.r_[0:c, channels : channels + c, 2 * channels]
-        a = gram[np.ix_(cols, cols)]
-        ridge = 1e-6 * np.trace(a) / len(cols) * np.eye(len(cols))
-        solution = np.linalg.solve(a + ridge, gram[cols, c])[:-1] * WEIGHT_ONE
-        weights[c, cols[:-1]] = np.clip(np.round(solution), -MAX_WEIGHT, MAX_WEIGHT)
-    return weights
-
-
-def fit(
-    latents: Sequence[np.ndarray],
-    radius: int,
-    buckets: int = 12,
-    tables: int = 48,
-    weighted: bool = True,
-) -> ContextModel:
-    """Counts the symbols of `latents` (int arrays (C, h, w), training images only) into a
-    ContextModel: the activity weights (fit_weights; the plain sum if not `weighted`),
-    per-channel activity edges at the quantiles of 1/buckets, then each (channel, context)
-    assigned to one of `tables` classes by its mean magnitude (log-spaced), each class's
-    table the pooled counts, smoothed."""
-    channels = latents[0].shape[0]
-    k = 2 * radius + 2
-    indices = [entropy.to_indices(y, radius)[0] for y in latents]
-    weights = fit_weights(indices, radius) if weighted else None
-    used_weights = plain_weights(channels) if weights is None else weights
-    activity = [activities(index, used_weights, radius) for index in indices]
-    quantiles = np.linspace(0, 1, buckets + 1)[1:-1]
-    pooled = [np.concatenate([a[c].ravel() for a in activity]) for c in range(channels)]
-    edges = np.stack([np.ceil(np.quantile(p, quantiles)) for p in pooled]).astype(np.int64)
-    n_ctx = (NEIGHBOUR_CAP + 2) * buckets
-    counts = np.zeros((channels, n_ctx, k))
-    for index, a in zip(indices, activity, strict=True):
-        channel = np.broadcast_to(np.arange(channels)[:, None, None], index.shape)
-        np.add.at(counts, (channel, _contexts(index, edges, a, radius), index), 1)
-    magnitudes = np.abs(np.arange(k) - radius)
-    seen = counts.sum(-1)
-    channel_mean = (counts.sum(1) * magnitudes).sum(-1) / np.maximum(counts.sum((1, 2)), 1)
-    mean = np.where(
-        seen > 0, (counts * magnitudes).sum(-1) / np.maximum(seen, 1), channel_mean[:, None]
-    )
-    lo, hi = np.log(0.02), np.log(radius + 1)
-    cls = np.clip(((np.log(mean + 0.02) - lo) / (hi - lo) * tables).astype(np.int64), 0, tables - 1)
-    used, classes = np.unique(cls, return_inverse=True)  # drop classes nothing uses
-    pooled_counts = np.zeros((len(used), k))
-    np.add.at(pooled_counts, classes.ravel(), counts.reshape(-1, k))
-    return ContextModel(
-        edges, classes.reshape(cls.shape), entropy.quantize_pmf(pooled_counts + 0.2), weights
-    )

@@ -26,7 +26,10 @@ from srcodec.base.pillow import chroma_subsampled
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    import torch
+
 FORBIDDEN = ("kodak", "set5", "set14")  # evaluation sets: never train on them
+DEFAULT_DATA = Path("../shared/datasets/train")  # the training images, beside the checkout
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,15 @@ class Record:
 TrainPlan = list[tuple[str, tuple[int, int], int, dict[str, Any]]]
 
 
-def training_files(folder: Path) -> list[Path]:
+def refuse_evaluation_set(folder: Path) -> None:
+    """SystemExit if `folder` looks like an evaluation set (every family checks its data)."""
     if any(name in str(folder).lower() for name in FORBIDDEN):
         msg = f"{folder} looks like an evaluation set; train on ../shared/datasets/train"
         raise SystemExit(msg)
+
+
+def training_files(folder: Path) -> list[Path]:
+    refuse_evaluation_set(folder)
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".png", ".jpg", ".webp"))
     if not files:
         msg = f"no training images in {folder}"
@@ -187,3 +195,42 @@ def crops(
             lr, hr = lr.transpose(1, 0, 2), hr.transpose(1, 0, 2)
         out.append((lr, hr, coded))
     return out
+
+
+def hr_crops(
+    records: list[Record], rng: np.random.Generator, count: int, size: int
+) -> list[np.ndarray]:
+    """`count` random size x size crops of the clean images, picked in proportion to image
+    area, randomly flipped and transposed."""
+    area = np.array([r.hr.shape[0] * r.hr.shape[1] for r in records], np.float64)
+    out = []
+    for idx in rng.choice(len(records), count, p=area / area.sum()):
+        hr = records[idx].hr
+        y = int(rng.integers(0, hr.shape[0] - size + 1))
+        x = int(rng.integers(0, hr.shape[1] - size + 1))
+        crop = np.asarray(hr[y : y + size, x : x + size])
+        if rng.integers(2):
+            crop = crop[:, ::-1]
+        if rng.integers(2):
+            crop = crop[::-1]
+        if rng.integers(2):
+            crop = crop.transpose(1, 0, 2)
+        out.append(crop)
+    return out
+
+
+def device_of(net: torch.nn.Module) -> torch.device:
+    """Where the network being trained lives: batches are built there."""
+    return next(net.parameters()).device
+
+
+def nchw(arrays: list[np.ndarray], device: torch.device | None = None) -> torch.Tensor:
+    """HWC uint8 crops -> NCHW float in [0, 1], built on `device` (default the CPU): on an
+    accelerator the bytes travel and the float conversion runs there (the same values)."""
+    import torch
+
+    if device is None or device.type == "cpu":
+        x = np.ascontiguousarray(np.stack(arrays).transpose(0, 3, 1, 2))
+        return torch.from_numpy(x).float().div_(255.0)
+    x = torch.from_numpy(np.stack(arrays)).to(device).permute(0, 3, 1, 2)
+    return x.float().div_(255.0).contiguous()

@@ -1,7 +1,11 @@
 """Checkpoint -> shipped model: EMA weights as a deterministic .npz + a manifest entry.
 
-The manifest records the family, arch, the checkpoint it came from, its step and the
-cumulative CPU-hours that produced it, and the last validation line.
+    python tools/export_model.py --run training/restore-x1 --name restore-x1
+
+Every family writes its model file through write_model (or write_npz for an experiment's
+own folder), so every shipped file is a deterministic .npz named <stem>-<sha8>.npz. For
+the loop families the manifest records the family, arch, the checkpoint it came from, its
+step and the cumulative CPU-hours that produced it, and the last validation line.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +23,9 @@ import torch
 
 from srcodec import weights
 from srcodec.train import compact
+from srcodec.train.data import DEFAULT_DATA
 from srcodec.train.families import FAMILIES
 from srcodec.train.loop import CHECKPOINT, LOG
-
-DEFAULT_DATA = Path("../shared/datasets/train")
 
 
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
@@ -37,20 +41,47 @@ def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     return buf.getvalue()
 
 
-def write_model(name: str, stem: str, arrays: dict[str, np.ndarray]) -> Path:
+def compressed_npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """numpy's own np.savez_compressed container (also deterministic: its members carry
+    zipfile's fixed default timestamp); the RAISR banks have always shipped in it."""
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return buf.getvalue()
+
+
+Container = Callable[[dict[str, np.ndarray]], bytes]  # arrays -> the .npz file's bytes
+
+
+def write_npz(
+    folder: Path, stem: str, arrays: dict[str, np.ndarray], container: Container = npz_bytes
+) -> Path:
+    """Writes `arrays` as <folder>/<stem>-<sha8>.npz in `container`'s bytes."""
+    blob = container(arrays)
+    path = folder / f"{stem}-{hashlib.sha256(blob).hexdigest()[:8]}.npz"
+    path.write_bytes(blob)
+    return path
+
+
+def write_model(
+    name: str, stem: str, arrays: dict[str, np.ndarray], container: Container = npz_bytes
+) -> Path:
     """Writes `arrays` as models/<stem>-<sha8>.npz, deleting the file that manifest name
     `name` pointed at before unless another entry still uses it (the caller registers the
     new one)."""
-    blob = npz_bytes(arrays)
-    fname = f"{stem}-{hashlib.sha256(blob).hexdigest()[:8]}.npz"
     models = weights.manifest()
     old = models.get(name, {}).get("file")
     kept = {e["file"] for key, e in models.items() if key != name}  # e.g. name@<sha8>
-    path = weights.MODELS_DIR / fname
-    path.write_bytes(blob)
-    if old and old != fname and old not in kept and (weights.MODELS_DIR / old).exists():
+    path = write_npz(weights.MODELS_DIR, stem, arrays, container)
+    if old and old != path.name and old not in kept and (weights.MODELS_DIR / old).exists():
         (weights.MODELS_DIR / old).unlink()
     return path
+
+
+def register_model(name: str, path: Path, entry: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
+    """Registers `path` under `name` with `entry`'s provenance; (path, the manifest entry)."""
+    weights.register(name, path, entry)
+    weights.load.cache_clear()
+    return path, weights.entry(name)
 
 
 def export(
@@ -90,6 +121,34 @@ def export(
         "val_gain_db": last.get("score_db"),
         "val_per_variant": last.get("per_variant"),
     }
-    weights.register(name, path, entry)
-    weights.load.cache_clear()
-    return path, weights.entry(name)
+    return register_model(name, path, entry)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """tools/export_model.py: a loop run's EMA weights -> models/ + manifest."""
+    import argparse
+
+    p = argparse.ArgumentParser(
+        prog="tools/export_model.py",
+        description="Export the EMA weights of a training run as a shipped model.",
+    )
+    p.add_argument("--run", type=Path, required=True)
+    p.add_argument("--name", required=True, help="manifest name, e.g. restore-x1")
+    p.add_argument("--tag", default="c32l8-train86")
+    p.add_argument(
+        "--keep-previous",
+        action="store_true",
+        help="keep the model it replaces as NAME@<sha8>, so streams made with it still decode",
+    )
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="training images, for statistics an export counts (learned-base: context model)",
+    )
+    args = p.parse_args(argv)
+    path, entry = export(args.run, args.name, args.tag, args.keep_previous, args.data)
+    print(
+        f"{path} ({path.stat().st_size} bytes) sha256 {entry['sha256'][:16]}..., "
+        f"{entry['steps']} steps, {entry['cpu_hours']} CPU-h"
+    )

@@ -29,17 +29,21 @@ from srcodec.train import compact
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from srcodec.train.data import Record
+    from srcodec.train.data import Record, TrainPlan, Variant
 
 CHECKPOINT = "checkpoint.pt"
 LOG = "log.jsonl"
 
 
 class Family(Protocol):
-    """What a model family contributes: its arch, batches, loss and validation."""
+    """What a family the loop trains contributes: its arch, data plan, batches, loss and
+    validation (the registry, srcodec.train.families, also holds closed-form families)."""
 
     name: str
     arch: dict[str, Any]
+    scale: int
+    plan: TrainPlan
+    val_variants: list[Variant]
 
     def build(self) -> torch.nn.Module: ...
 
@@ -79,7 +83,8 @@ def _cpu(obj: Any) -> Any:
     return obj
 
 
-def _save(obj: dict[str, Any], path: Path) -> None:
+def save_atomically(obj: dict[str, Any], path: Path) -> None:
+    """torch.save through a temporary file, so an interrupted save leaves the old file."""
     tmp = path.with_name(path.name + ".tmp")
     torch.save(obj, tmp)
     os.replace(tmp, path)
@@ -164,7 +169,7 @@ class Trainer:
             "opt": compact.pack_optimizer(_cpu(self.opt.state_dict())),
             "state": json.dumps(self.state),
         }
-        _save(saved, self.run / CHECKPOINT)
+        save_atomically(saved, self.run / CHECKPOINT)
         self._load(saved)
 
     def _add_time(self, cpu_seconds: float, wall_seconds: float) -> None:
@@ -176,7 +181,9 @@ class Trainer:
             self.state["gpu_hours"] = self.state.get("gpu_hours", 0.0) + wall_seconds / 3600
         self.state["wall_hours"] += wall_seconds / 3600
 
-    def _threads(self) -> None:
+    def apply_threads(self) -> None:
+        """Sets torch's thread count from <run>/threads (editable while a run goes) or
+        --threads."""
         f = self.run / "threads"
         want = int(f.read_text()) if f.exists() else self.settings.threads
         if want != torch.get_num_threads():
@@ -221,7 +228,7 @@ class Trainer:
         # this run's --threads wins over a file left by an earlier run; edits to the file
         # while it runs still take effect at the next validation
         (self.run / "threads").write_text(f"{s.threads}\n")
-        self._threads()
+        self.apply_threads()
         train = [r for r in records if r.role == "train"]
         if self.state["step"] == 0:
             self.validate(records, note="untrained")
@@ -263,7 +270,7 @@ class Trainer:
                 running, count = 0.0, 0
                 self.validate(records)
                 self.checkpoint()
-                self._threads()
+                self.apply_threads()
                 next_val = time.time() + s.val_minutes * 60
         cpu, now = time.process_time(), time.time()
         self._add_time(cpu - last_cpu, now - last_wall)

@@ -1,6 +1,6 @@
 """`restore-perceptual`: the restore network trained for what people see.
 
-Same network, conditioning and crops as `restore` (srcodec.train.families.RestoreFamily),
+Same network, conditioning and crops as `restore` (srcodec.train.restore.RestoreFamily),
 on the AVIF settings the perceptual (SSIMULACRA 2) search codes with: libaom tune=iq and
 tune=ssimulacra2, 4:2:0 and 4:4:4, plus JPEG and WebP for `enhance`. The loss is the
 differentiable SSIMULACRA 2 of the restored crop mixed with the L1 error of the residual:
@@ -19,7 +19,7 @@ import numpy as np
 
 from srcodec import metrics
 from srcodec.train.data import Variant
-from srcodec.train.families import RestoreFamily
+from srcodec.train.restore import RestoreFamily
 
 if TYPE_CHECKING:
     import torch
