@@ -21,7 +21,6 @@ from PIL import Image
 
 from srcodec import resample
 from srcodec.base import BASE_CODECS
-from srcodec.base.pillow import chroma_subsampled
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -85,7 +84,7 @@ def code(lr: np.ndarray, variant: Variant) -> tuple[np.ndarray, bool]:
     codec = BASE_CODECS.entry(variant.base).get()
     payload = codec.encode(lr, variant.quality, dict(variant.options))
     decoded = codec.decode(payload, (lr.shape[1], lr.shape[0]), 3)
-    return decoded, chroma_subsampled(variant.base, payload)
+    return decoded, codec.subsampled(payload)
 
 
 def held_out(folder: Path, val_count: int = 5, seed: int = 0) -> list[Path]:
