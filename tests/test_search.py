@@ -13,8 +13,10 @@ from conftest import KODAK, synthetic
 from PIL import Image
 
 import srcodec
-from srcodec import metrics, search
+from srcodec import metrics
 from srcodec.errors import UsageError
+from srcodec.search.bracket import bracket_search
+from srcodec.search.session import quality_levels
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -57,21 +59,21 @@ def test_bracket_search_finds_the_lowest_passing_level_in_few_probes(answer: int
         return level >= answer, value
 
     goal = 0.4 * answer + 0.02 * answer**1.5
-    assert search._bracket_search(levels, probe, 30, goal, 0.35) == answer
+    assert bracket_search(levels, probe, 30, goal, 0.35) == answer
     assert len(probes) <= 6
     assert len(set(probes)) == len(probes)  # never the same level twice
 
 
 def test_bracket_search_none_when_nothing_passes() -> None:
-    assert search._bracket_search(list(range(10)), lambda q: (False, q), 5, 99, 1.0) is None
+    assert bracket_search(list(range(10)), lambda q: (False, q), 5, 99, 1.0) is None
 
 
 def test_avif_levels_are_one_quality_per_quantizer() -> None:
-    levels = search._levels("avif")
+    levels = quality_levels("avif")
     assert len(levels) == 64
     assert levels[0] == 0
     assert levels[-1] == 100
-    assert search._levels("webp") == list(range(101))
+    assert quality_levels("webp") == list(range(101))
 
 
 # ---------------------------------------------------------------- targets
@@ -219,7 +221,7 @@ def test_explain_from_the_cli(tmp_path: Path) -> None:
 
 
 def test_thorough_efforts_try_every_tune_of_the_metric() -> None:
-    from srcodec.metrics.scoring import SCORINGS
+    from srcodec.base.pillow import AVIF_TUNES
 
     rgb = synthetic(96, 64)
     _, fast = srcodec.encode_explained(rgb, quality=50, effort=4)
@@ -232,8 +234,8 @@ def test_thorough_efforts_try_every_tune_of_the_metric() -> None:
         }
         for effort, ex in ((4, fast), (6, thorough))
     }
-    tunes = set(SCORINGS["ssimulacra2"].avif_tunes)
-    assert tried[4] == {SCORINGS["ssimulacra2"].avif_tunes[0]}
+    tunes = set(AVIF_TUNES["ssimulacra2"])
+    assert tried[4] == {AVIF_TUNES["ssimulacra2"][0]}
     assert tried[6] >= tunes
 
 

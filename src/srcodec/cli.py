@@ -20,6 +20,7 @@ from srcodec.base.pillow import KNOBS
 from srcodec.errors import SrcodecError, UsageError
 from srcodec.format.container import DEFAULT_MAX_PIXELS
 from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS, add_target_flags
+from srcodec.search.effort import DEFAULT_EFFORT
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -103,9 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--effort",
         type=int,
         choices=range(1, 10),
-        default=4,
+        default=DEFAULT_EFFORT,
         metavar="1-9",
-        help="search effort like cjxl -e (default 4; 1 fastest, 9 slowest)",
+        help=f"search effort like cjxl -e (default {DEFAULT_EFFORT}; 1 fastest, 9 slowest)",
     )
     enc.add_argument("--explain", action="store_true", help="print what the search tried")
     pins = enc.add_argument_group("pins (restrict the search; all are searched by default)")
@@ -366,7 +367,7 @@ def _source(args: argparse.Namespace) -> object:
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
-    from srcodec import image_io, pipeline
+    from srcodec import image_io, stream_info
 
     _check_paths(args.input, args.output, writes="srz")
     if args.input != STDIO and Path(args.input).is_dir():
@@ -389,7 +390,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
         sys.stdout.buffer.flush()
     else:
         image_io.write_atomic(args.output, lambda f: f.write(data))
-    i = pipeline.info(data)
+    i = stream_info.info(data)
     q = "" if i["quality"] is None else f" q{i['quality']}"
     _say(
         args,
@@ -465,22 +466,22 @@ def cmd_decode(args: argparse.Namespace) -> int:
 def _lr_consistency(stream_path: str, img: object) -> float:
     import numpy as np
 
+    from srcodec import decoder, image_io, metrics, resample
     from srcodec import format as fmt
-    from srcodec import image_io, metrics, pipeline, resample
 
     stream = fmt.read(image_io.read_bytes(stream_path))
-    lr = pipeline.decode_lr(stream)
+    lr = decoder.decode_lr(stream)
     pixels = image_io.load(img).pixels
     back = resample.downsample(pixels, stream.header.scale)
     return metrics.psnr(np.asarray(back), lr)
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from srcodec import pipeline
+    from srcodec import stream_info
 
     if args.input is None:
         return _list_components(args.json)
-    details = pipeline.info(_stdin_bytes(args.input), max_pixels=args.max_pixels)
+    details = stream_info.info(_stdin_bytes(args.input), max_pixels=args.max_pixels)
     if args.json:
         print(json.dumps(details, indent=2))
     else:
@@ -535,7 +536,7 @@ def _list_components(as_json: bool) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from srcodec import image_io, metrics, pipeline
+    from srcodec import decoder, image_io, metrics, stream_info
     from srcodec.encoder import encode_explained
 
     sample = Path(__file__).parent / "data" / "sample.png"
@@ -544,13 +545,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     data, explanation = encode_explained(sample)
     stream_path = out / "sample.srz"
     image_io.write_atomic(stream_path, lambda f: f.write(data))
-    img, report = pipeline.decode_with_report(data)
+    img, report = decoder.decode_with_report(data)
     decoded_path = out / "sample-decoded.png"
     image_io.save_image(img, decoded_path, text={"srcodec": report.provenance})
-    lr_img = pipeline.decode(data, lr_only=True)
+    lr_img = decoder.decode(data, lr_only=True)
     lr_path = out / "sample-lr.png"
     image_io.save_image(lr_img, lr_path, text={"srcodec": lr_img.info["srcodec"]})
-    i = pipeline.info(data)
+    i = stream_info.info(data)
     original = image_io.load(sample).pixels
     quality = metrics.psnr(original, np.asarray(img))
     print(f"sample      {sample} ({i['width']}x{i['height']})")

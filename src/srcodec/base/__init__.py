@@ -6,28 +6,50 @@ Entry here plus its module: the container and CLI do not change.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from srcodec.format import ids
 from srcodec.registry import Entry, Registry
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     import numpy as np
+
+# The base the auto encoder codes with unless one is pinned, and the one a quality target
+# ("as good as this base at quality Q") is measured against.
+DEFAULT_BASE = "avif"
 
 
 class BaseCodec(Protocol):
     name: str
     lossless: bool
     default_quality: int | None  # None: the codec has no quality knob
+    # the option that trades encode time for bytes (lower: slower and smaller), which the
+    # search may slow down; None: no such knob
+    speed_knob: str | None
 
-    def encode(self, lr: np.ndarray, quality: int | None) -> bytes:
-        """uint8 HxWxC (C = 1 or 3) -> payload bytes."""
+    def encode(
+        self, lr: np.ndarray, quality: int | None, options: Mapping[str, Any] | None = None
+    ) -> bytes:
+        """uint8 HxWxC (C = 1 or 3) -> payload bytes; `options`: the codec's own knobs."""
         ...
 
     def decode(self, payload: bytes, size: tuple[int, int], channels: int) -> np.ndarray:
         """payload -> uint8 HxWxC; raises CorruptError unless it is exactly `size` (W, H)."""
+        ...
+
+    def levels(self) -> list[int]:
+        """The qualities worth probing, ascending: each codes differently from the others."""
+        ...
+
+    def search_knobs(self, metric: str, breadth: int, scale: int) -> list[dict[str, Any]]:
+        """The option sets a search scoring `metric` tries at `scale`, best first; `breadth`
+        0 (the best one) to 2 (every one that serves the metric). [{}]: the defaults."""
+        ...
+
+    def reference_options(self) -> dict[str, Any]:
+        """The options of the plain file a quality target is measured against."""
         ...
 
 

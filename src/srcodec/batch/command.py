@@ -13,6 +13,7 @@ from typing import Any
 from srcodec.base.pillow import KNOBS
 from srcodec.errors import UsageError
 from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS, add_target_flags
+from srcodec.search.effort import DEFAULT_EFFORT
 
 EPILOG = """\
 SRC and DST are folders or fsspec URLs (memory://, s3://bucket/prefix, gs://...).
@@ -114,7 +115,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         choices=range(1, 10),
         default=None,
         metavar="1-9",
-        help="search effort (default 4; 1 fastest)",
+        help=f"search effort (default {DEFAULT_EFFORT}; 1 fastest)",
     )
     enc.add_argument(
         "--scale", type=int, choices=(1, 2, 3, 4), default=None, help="downsampling factor"

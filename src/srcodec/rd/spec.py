@@ -26,6 +26,7 @@ from typing import Any
 from srcodec.base.pillow import KNOBS
 from srcodec.errors import UsageError
 from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
+from srcodec.search.effort import DEFAULT_EFFORT
 
 # kind -> {key: default}; a key missing here is refused. quality and name are common to all.
 PEER_KEYS: dict[str, dict[str, str]] = {
@@ -44,7 +45,7 @@ SRCODEC_OPTIONAL = ("speed", "subsampling", "tune", "method", "strength")
 AUTO_KEYS: dict[str, str] = {
     "target": "quality",
     "metric": DEFAULT_METRIC,
-    "effort": "4",
+    "effort": str(DEFAULT_EFFORT),
     "scale": "any",
     "upscaler": "auto",
 }
