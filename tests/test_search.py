@@ -257,3 +257,37 @@ def test_effort_6_after_a_rescue_keeps_the_rescued_stream() -> None:
     data, ex = srcodec.encode_explained(rgb, quality=80, effort=6)
     assert len(data) <= ex.budget
     assert any("rescue" in t.note for t in ex.trials) or ex.chosen.score >= ex.goal
+
+
+def test_base_codecs_name_their_own_search_knobs() -> None:
+    """The search names no codec: each base says what to vary for a metric."""
+    from srcodec.base import BASE_CODECS
+
+    avif = BASE_CODECS.entry("avif").get()
+    assert avif.speed_knob == "speed"
+    assert avif.reference_options() == {"speed": 6}
+    best = avif.search_knobs("psnr", 0, 1)
+    assert best == [{"tune": "psnr", "subsampling": "4:4:4"}]
+    assert len(avif.search_knobs("ssimulacra2", 1, 1)) == 2
+    assert len(avif.search_knobs("ssimulacra2", 2, 1)) == 4
+    assert avif.search_knobs("ssimulacra2", 2, 2) == [{}]  # x2+ tools: Pillow's defaults
+    for name in ("png", "jpeg", "webp"):
+        codec = BASE_CODECS.entry(name).get()
+        assert codec.search_knobs("psnr", 2, 1) == [{}]
+        assert codec.speed_knob is None
+        assert codec.levels() == list(range(101))
+
+
+def test_manual_mode_is_the_pinned_search() -> None:
+    from srcodec.search import encode_manual
+
+    rgb = synthetic(48, 40)
+    assert srcodec.encode(rgb, base="avif", quality=50) == encode_manual(rgb, quality=50)
+
+
+def test_the_default_effort_is_the_search_s() -> None:
+    import inspect
+
+    from srcodec.search import DEFAULT_EFFORT
+
+    assert inspect.signature(srcodec.encode).parameters["effort"].default == DEFAULT_EFFORT

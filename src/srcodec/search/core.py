@@ -29,7 +29,7 @@ def _rescue(
     re-encode that level one speed slower, and the level below while the goal holds but
     the budget does not. Tried only when nothing else fits."""
     knob = BASE_CODECS.entry(cfg.base).get().speed_knob
-    speed = dict(cfg.options).get(knob) if knob else None
+    speed = None if knob is None else dict(cfg.options).get(knob)
     if knob is None or not isinstance(speed, int) or speed <= 0:
         return None
     slow = cfg.with_options(dict(cfg.options) | {knob: speed - RESCUE_SPEED_STEP})
@@ -211,7 +211,7 @@ def _fallback(
         try:
             return search_size(s, configs, budget)
         except UsageError:
-            pass  # tiny images: the container alone outweighs the AVIF file's savings
+            pass  # tiny images: the container alone outweighs the plain file's savings
     if best is not None:
         return best[1], best[2]
     top = max(

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     import numpy as np
 
+    from srcodec.format.strength import StrengthChunk
     from srcodec.search.effort import Effort
     from srcodec.search.targets import Target
 
@@ -58,16 +59,21 @@ class Search:
         return self._lr[scale]
 
     def stream(
-        self, coded: Coded, upscaler: str, keep_metadata: bool = True, **chunks: Any
+        self,
+        coded: Coded,
+        upscaler: str,
+        keep_metadata: bool = True,
+        strength: StrengthChunk | None = None,
     ) -> bytes:
+        """The .srz stream of `coded` decoded with `upscaler` (`strength`: chunk S)."""
         return pipeline.assemble(
             self.src,
             coded,
             upscaler,
             keep_metadata,
             alpha_png=self.alpha,
+            strength=strength,
             metric=self.model_metric,
-            **chunks,
         )
 
     def size(self, coded: Coded, upscaler: str) -> int:

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from srcodec.base import DEFAULT_BASE
 from srcodec.errors import UsageError
 from srcodec.metrics.scoring import SCORINGS, scoring
 
@@ -27,7 +28,8 @@ class Target:
         if self.kind == "pinned":
             return f"the given coding, decoder tool by {self.metric}"
         if self.kind == "quality":
-            return f"{self.metric} of plain AVIF q{int(self.value)}, no more bytes"
+            plain = f"plain {DEFAULT_BASE.upper()} q{int(self.value)}"
+            return f"{self.metric} of {plain}, no more bytes"
         if self.kind == "size":
             return f"best {self.metric} within {int(self.value)} bytes"
         return f"{self.kind} >= {self.value:g}{scoring(self.kind).unit}"
