@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from srcodec.search.effort import DEFAULT_EFFORT, EFFORTS, Effort
 from srcodec.search.explanation import Explanation, Trial
-from srcodec.search.run import encode, encode_manual, search
+from srcodec.search.run import encode, encode_manual
 from srcodec.search.targets import DEFAULT_QUALITY, METRICS, Target, parse_target
 
 __all__ = [
@@ -42,5 +42,4 @@ __all__ = [
     "encode",
     "encode_manual",
     "parse_target",
-    "search",
 ]

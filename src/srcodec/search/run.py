@@ -1,4 +1,4 @@
-"""The entry points: `search` (decide), `encode` (decide and write) and `encode_manual`,
+"""The entry points: `encode` (search, then write the chosen stream) and `encode_manual`,
 manual mode, which is the same search with every dimension pinned."""
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ if TYPE_CHECKING:
     from srcodec.search.explanation import Explanation
 
 
-def _run(
+def _decide(
     s: Search,
     scale: int | None,
     base: str | None,
     upscaler: str | None,
     options: dict[str, Any] | None,
 ) -> tuple[Coded, str]:
+    """The chosen coded LR and its decoder tool; `s.explain` records why."""
     started = time.perf_counter()
     cfgs = configs(s, scale, base, upscaler, options or {})
     if s.target.kind == "size":
@@ -49,34 +50,6 @@ def _run(
     return best
 
 
-def search(
-    src: image_io.SourceImage,
-    target: Target,
-    *,
-    effort: int = DEFAULT_EFFORT,
-    scale: int | None = None,
-    base: str | None = None,
-    upscaler: str | None = None,
-    options: dict[str, Any] | None = None,
-    device: str = "auto",
-    progress: Callable[[int], None] | None = None,
-) -> tuple[Coded, str, Explanation]:
-    """Run the search; returns the chosen coded LR, its decoder tool and the explanation.
-    `scale`, `base`, `upscaler` and `options` pin those dimensions; `progress(n)` is
-    called after each of the n candidates tried."""
-    s = Search(
-        src,
-        target,
-        check_effort(effort),
-        device,
-        progress,
-        level=effort,
-        model_metric=target.metric,
-    )
-    coded, tool = _run(s, scale, base, upscaler, options)
-    return coded, tool, s.explain
-
-
 def encode(
     image: image_io.ImageLike | image_io.SourceImage,
     target: Target,
@@ -90,11 +63,13 @@ def encode(
     device: str = "auto",
     progress: Callable[[int], None] | None = None,
 ) -> tuple[bytes, Explanation]:
-    """Search (the keywords of `search`), then write the chosen stream."""
+    """Search for `target`, then write the chosen stream; returns it with the explanation.
+    `scale`, `base`, `upscaler` and `options` pin those dimensions of the search;
+    `progress(n)` is called after each of the n candidates tried."""
     plan = check_effort(effort)
     src = image if isinstance(image, image_io.SourceImage) else image_io.load(image)
     s = Search(src, target, plan, device, progress, level=effort, model_metric=target.metric)
-    coded, tool = _run(s, scale, base, upscaler, options)
+    coded, tool = _decide(s, scale, base, upscaler, options)
     return write(s, coded, tool, [tool], keep_metadata), s.explain
 
 
