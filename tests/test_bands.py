@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from srcodec import decoder, pipeline
+from srcodec import decoder
 from srcodec.errors import LimitError
 from srcodec.png_writer import PngWriter
+from srcodec.search import encode_manual
 from srcodec.upscale import UPSCALERS, SideInfo
 from srcodec.upscale.bands import row_bands, upscale_bands
 
@@ -103,7 +104,7 @@ def test_streamed_png_equals_decode(
 ) -> None:
     rgba = np.concatenate([_photo(66, 50), _photo(66, 50, 2)[..., :1]], axis=2)
     scale = 2 if upscaler == "bicubic" else 1
-    data = pipeline.encode(rgba, scale=scale, base="avif", quality=50, upscaler=upscaler)
+    data = encode_manual(rgba, scale=scale, base="avif", quality=50, upscaler=upscaler)
     whole, report = decoder.decode_with_report(data, device="cpu")
     monkeypatch.setattr(decoder, "STREAM_ABOVE", 0)
     monkeypatch.setattr("srcodec.upscale.bands.BAND_PIXELS", 1)  # bands of 8 halos
@@ -119,7 +120,7 @@ def test_streamed_png_equals_decode(
 
 
 def test_max_memory_refuses_before_decoding(tmp_path: Path) -> None:
-    data = pipeline.encode(_photo(32, 32), scale=2, base="png", upscaler="bicubic")
+    data = encode_manual(_photo(32, 32), scale=2, base="png", upscaler="bicubic")
     with pytest.raises(LimitError, match="over the memory limit"):
         decoder.decode(data, max_memory=1 << 20)
     assert decoder.decode(data, max_memory=1 << 30).size == (32, 32)
@@ -132,7 +133,7 @@ def test_ctrl_c_mid_decode_leaves_nothing(
     from srcodec.upscale.classic import Bicubic
 
     srz = tmp_path / "a.srz"
-    srz.write_bytes(pipeline.encode(_photo(64, 48), scale=2, base="png", upscaler="bicubic"))
+    srz.write_bytes(encode_manual(_photo(64, 48), scale=2, base="png", upscaler="bicubic"))
     monkeypatch.setattr(decoder, "STREAM_ABOVE", 0)
     monkeypatch.setattr("srcodec.upscale.bands.BAND_PIXELS", 1)
     calls = []

@@ -10,8 +10,9 @@ import pytest
 from conftest import synthetic
 from PIL import Image
 
-from srcodec import pipeline, weights
+from srcodec import decoder, weights
 from srcodec.errors import UnsupportedError
+from srcodec.search import encode_manual
 from srcodec.upscale import UPSCALERS, SideInfo
 from srcodec.upscale.classic import resize_bicubic
 from srcodec.upscale.tiling import tiles
@@ -87,8 +88,8 @@ def test_shipped_weights_load_and_hash(upscaler: cnn.Cnn) -> None:
 
 def test_pipeline_round_trip(upscaler: cnn.Cnn) -> None:
     img = Image.fromarray(synthetic(37, 29))
-    data = pipeline.encode(img, scale=2, base="avif", quality=40, upscaler="cnn")
-    out, report = pipeline.decode_with_report(data, device="cpu")
+    data = encode_manual(img, scale=2, base="avif", quality=40, upscaler="cnn")
+    out, report = decoder.decode_with_report(data, device="cpu")
     assert out.size == (37, 29)
     assert report.upscaler == "cnn"
     assert report.synthesized

@@ -16,10 +16,10 @@ import pytest
 from conftest import synthetic
 from PIL import Image
 
-from srcodec import pipeline
 from srcodec.compare import build, page
 from srcodec.compare.select import code_at, decode_srz, matched
 from srcodec.rd.spec import parse
+from srcodec.search import encode_manual
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -66,9 +66,9 @@ def test_matched_at_the_ends_of_the_grid(rgb: np.ndarray) -> None:
 
 
 def test_decode_srz_flags_only_synthesized_upscales(rgb: np.ndarray) -> None:
-    cnn = pipeline.encode(rgb, scale=2, base="avif", quality=50, upscaler="cnn")
-    bicubic = pipeline.encode(rgb, scale=2, base="avif", quality=50, upscaler="bicubic")
-    full = pipeline.encode(rgb, scale=1, base="avif", quality=50)
+    cnn = encode_manual(rgb, scale=2, base="avif", quality=50, upscaler="cnn")
+    bicubic = encode_manual(rgb, scale=2, base="avif", quality=50, upscaler="bicubic")
+    full = encode_manual(rgb, scale=1, base="avif", quality=50)
     marked = decode_srz(cnn, "x")
     assert marked.synthesized
     assert "synthesized" in marked.provenance

@@ -165,7 +165,7 @@ def test_info_and_bicubic_decode_do_not_import_torch(tmp_path) -> None:
 
 
 def test_default_upscaler_is_best_shipped_per_scale() -> None:
-    from srcodec.pipeline import default_upscaler
+    from srcodec.upscale import default_upscaler
 
     assert default_upscaler(1) == "restore"  # scale-1 luma+chroma restoration model
     assert default_upscaler(2) == "restore"  # restore-x2 beats cnn on coded Kodak LR

@@ -13,8 +13,10 @@ from conftest import KODAK, synthetic
 from PIL import Image
 
 import srcodec
-from srcodec import metrics, search
+from srcodec import metrics
 from srcodec.errors import UsageError
+from srcodec.search.bracket import bracket_search
+from srcodec.search.session import quality_levels
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -57,21 +59,21 @@ def test_bracket_search_finds_the_lowest_passing_level_in_few_probes(answer: int
         return level >= answer, value
 
     goal = 0.4 * answer + 0.02 * answer**1.5
-    assert search._bracket_search(levels, probe, 30, goal, 0.35) == answer
+    assert bracket_search(levels, probe, 30, goal, 0.35) == answer
     assert len(probes) <= 6
     assert len(set(probes)) == len(probes)  # never the same level twice
 
 
 def test_bracket_search_none_when_nothing_passes() -> None:
-    assert search._bracket_search(list(range(10)), lambda q: (False, q), 5, 99, 1.0) is None
+    assert bracket_search(list(range(10)), lambda q: (False, q), 5, 99, 1.0) is None
 
 
 def test_avif_levels_are_one_quality_per_quantizer() -> None:
-    levels = search._levels("avif")
+    levels = quality_levels("avif")
     assert len(levels) == 64
     assert levels[0] == 0
     assert levels[-1] == 100
-    assert search._levels("webp") == list(range(101))
+    assert quality_levels("webp") == list(range(101))
 
 
 # ---------------------------------------------------------------- targets
@@ -219,7 +221,7 @@ def test_explain_from_the_cli(tmp_path: Path) -> None:
 
 
 def test_thorough_efforts_try_every_tune_of_the_metric() -> None:
-    from srcodec.metrics.scoring import SCORINGS
+    from srcodec.base.pillow import AVIF_TUNES
 
     rgb = synthetic(96, 64)
     _, fast = srcodec.encode_explained(rgb, quality=50, effort=4)
@@ -232,8 +234,8 @@ def test_thorough_efforts_try_every_tune_of_the_metric() -> None:
         }
         for effort, ex in ((4, fast), (6, thorough))
     }
-    tunes = set(SCORINGS["ssimulacra2"].avif_tunes)
-    assert tried[4] == {SCORINGS["ssimulacra2"].avif_tunes[0]}
+    tunes = set(AVIF_TUNES["ssimulacra2"])
+    assert tried[4] == {AVIF_TUNES["ssimulacra2"][0]}
     assert tried[6] >= tunes
 
 
@@ -255,3 +257,37 @@ def test_effort_6_after_a_rescue_keeps_the_rescued_stream() -> None:
     data, ex = srcodec.encode_explained(rgb, quality=80, effort=6)
     assert len(data) <= ex.budget
     assert any("rescue" in t.note for t in ex.trials) or ex.chosen.score >= ex.goal
+
+
+def test_base_codecs_name_their_own_search_knobs() -> None:
+    """The search names no codec: each base says what to vary for a metric."""
+    from srcodec.base import BASE_CODECS
+
+    avif = BASE_CODECS.entry("avif").get()
+    assert avif.speed_knob == "speed"
+    assert avif.reference_options() == {"speed": 6}
+    best = avif.search_knobs("psnr", 0, 1)
+    assert best == [{"tune": "psnr", "subsampling": "4:4:4"}]
+    assert len(avif.search_knobs("ssimulacra2", 1, 1)) == 2
+    assert len(avif.search_knobs("ssimulacra2", 2, 1)) == 4
+    assert avif.search_knobs("ssimulacra2", 2, 2) == [{}]  # x2+ tools: Pillow's defaults
+    for name in ("png", "jpeg", "webp"):
+        codec = BASE_CODECS.entry(name).get()
+        assert codec.search_knobs("psnr", 2, 1) == [{}]
+        assert codec.speed_knob is None
+        assert codec.levels() == list(range(101))
+
+
+def test_manual_mode_is_the_pinned_search() -> None:
+    from srcodec.search import encode_manual
+
+    rgb = synthetic(48, 40)
+    assert srcodec.encode(rgb, base="avif", quality=50) == encode_manual(rgb, quality=50)
+
+
+def test_the_default_effort_is_the_search_s() -> None:
+    import inspect
+
+    from srcodec.search import DEFAULT_EFFORT
+
+    assert inspect.signature(srcodec.encode).parameters["effort"].default == DEFAULT_EFFORT

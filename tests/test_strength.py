@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 from conftest import synthetic
 
-from srcodec import decoder, pipeline
+from srcodec import decoder
 from srcodec import format as fmt
 from srcodec.errors import CorruptError
 from srcodec.format import ids
 from srcodec.format.chunks import Chunk, encode_chunk
 from srcodec.format.strength import StrengthChunk
+from srcodec.search import encode_manual
 from srcodec.upscale import strength
 
 
@@ -99,7 +100,7 @@ def test_fit_undoes_an_overshooting_tool() -> None:
 
 def test_stream_with_strength_decodes_to_the_blend() -> None:
     img = synthetic(80, 64, seed=5)
-    data = pipeline.encode(img, scale=1, base="avif", quality=40, upscaler="restore")
+    data = encode_manual(img, scale=1, base="avif", quality=40, upscaler="restore")
     coded_stream = fmt.read(data)
     assert coded_stream.strength is None  # a named tool: no chunk unless asked
     chosen = strength.Strength(5, (48, 20, 32), np.array([[2, 0, 1], [1, 2, 0]], np.uint8))
@@ -118,7 +119,7 @@ def test_stream_with_strength_decodes_to_the_blend() -> None:
 
 def test_banded_decode_matches_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     img = synthetic(64, 96, seed=6)
-    data = pipeline.encode(img, scale=2, base="avif", quality=30, upscaler="restore")
+    data = encode_manual(img, scale=2, base="avif", quality=30, upscaler="restore")
     stream = fmt.read(data)
     chunk = strength.write(strength.Strength(4, (40, 24, 32), _levels(6, 4, seed=2)))
     with_s = fmt.write(fmt.Stream(stream.header, stream.base_payload, strength=chunk))
@@ -129,7 +130,7 @@ def test_banded_decode_matches_whole(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_strength_with_bicubic_upscaler_is_corrupt() -> None:
-    data = pipeline.encode(synthetic(16, 16), scale=2, base="png", upscaler="bicubic")
+    data = encode_manual(synthetic(16, 16), scale=2, base="png", upscaler="bicubic")
     stream = fmt.read(data)
     chunk = StrengthChunk(5, (32, 32, 32), 0, 0, b"")
     raw = bytearray(fmt.write(fmt.Stream(stream.header, stream.base_payload)))
@@ -145,16 +146,16 @@ def test_auto_encode_writes_the_chunk_only_when_it_pays(monkeypatch: pytest.Monk
     from srcodec.upscale.restore import Restore
 
     img = synthetic(96, 64, seed=7)
-    plain_stream = pipeline.encode(img, scale=1, base="avif", quality=50, upscaler="bicubic")
+    plain_stream = encode_manual(img, scale=1, base="avif", quality=50, upscaler="bicubic")
     plain = np.asarray(decoder.decode(plain_stream)).astype(int)
 
     def overshoot(self: Restore, lr: np.ndarray, side: object, device: str) -> np.ndarray:
         return np.clip(lr + 1.6 * (img.astype(int) - lr), 0, 255).astype(np.uint8)
 
     monkeypatch.setattr(Restore, "upscale", overshoot)
-    auto = pipeline.encode(img, scale=1, base="avif", quality=50, upscaler="restore")
+    auto = encode_manual(img, scale=1, base="avif", quality=50, upscaler="restore")
     assert fmt.read(auto).strength is None  # a named tool: never unless asked
-    auto = pipeline.encode(img, scale=1, base="avif", quality=50, strength=True)
+    auto = encode_manual(img, scale=1, base="avif", quality=50, strength=True)
     chunk = fmt.read(auto).strength
     assert chunk is not None
     assert all(18 <= g <= 22 for g in chunk.gains)  # about 1 / 1.6
@@ -165,7 +166,7 @@ def test_auto_encode_writes_the_chunk_only_when_it_pays(monkeypatch: pytest.Monk
         return lr.copy()
 
     monkeypatch.setattr(Restore, "upscale", identity)
-    tied = pipeline.encode(img, scale=1, base="avif", quality=50, upscaler="restore", strength=True)
+    tied = encode_manual(img, scale=1, base="avif", quality=50, upscaler="restore", strength=True)
     assert fmt.read(tied).strength is None
 
 
@@ -197,9 +198,9 @@ def test_strength_can_rescue_a_tool_that_lost(monkeypatch: pytest.MonkeyPatch) -
         return out.astype(np.uint8)
 
     monkeypatch.setattr(Restore, "upscale", half_good)
-    without = pipeline.encode(img, scale=1, base="avif", quality=40, strength=False)
+    without = encode_manual(img, scale=1, base="avif", quality=40, strength=False)
     assert fmt.read(without).header.upscaler == ids.UPSCALER_BICUBIC  # lost on its own
-    with_s = pipeline.encode(img, scale=1, base="avif", quality=40)
+    with_s = encode_manual(img, scale=1, base="avif", quality=40)
     stream = fmt.read(with_s)
     assert stream.header.upscaler == ids.UPSCALER_RESTORE
     assert stream.strength is not None

@@ -24,6 +24,7 @@ from PIL import Image
 
 import srcodec
 from srcodec import metrics
+from srcodec.search.effort import DEFAULT_EFFORT
 
 
 def avif(rgb: np.ndarray, quality: int, **kw: object) -> tuple[float, bytes]:
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("folder", type=Path)
     p.add_argument("--quality", type=int, default=60)
-    p.add_argument("--effort", type=int, default=4)
+    p.add_argument("--effort", type=int, default=DEFAULT_EFFORT)
     p.add_argument("--limit", type=int, default=0, help="first N images only")
     p.add_argument("--metric", default="psnr", help="the encoder's metric (default psnr)")
     args = p.parse_args(argv)

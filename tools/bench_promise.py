@@ -28,6 +28,7 @@ from PIL import Image
 import srcodec
 from srcodec import metrics
 from srcodec.metrics import butteraugli
+from srcodec.search.effort import DEFAULT_EFFORT
 
 
 def _avif(rgb: np.ndarray, quality: int) -> tuple[bytes, float]:
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("dataset", type=Path)
     p.add_argument("--qualities", type=int, nargs="+", default=[30, 60, 80])
     p.add_argument("--limit", type=int, help="the first N images only")
-    p.add_argument("--effort", type=int, default=4)
+    p.add_argument("--effort", type=int, default=DEFAULT_EFFORT)
     p.add_argument("--json", type=Path, help="also write every row here")
     args = p.parse_args(argv)
     images = sorted(x for x in args.dataset.iterdir() if x.suffix.lower() == ".png")

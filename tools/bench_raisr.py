@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from srcodec import metrics, pipeline, resample, weights
+from srcodec import decoder, metrics, resample, weights
+from srcodec.search import encode_manual
 from srcodec.upscale import SideInfo
 from srcodec.upscale.classic import resize_bicubic
 from srcodec.upscale.raisr import Raisr
@@ -95,10 +96,10 @@ def coded(args: argparse.Namespace) -> None:
         for q in map(int, qualities.split(",")):
             bpp, psnr_b, psnr_r = [], [], []
             for _, hr in kodak:
-                data = pipeline.encode(hr, base=base, quality=q, scale=args.scale, upscaler="raisr")
+                data = encode_manual(hr, base=base, quality=q, scale=args.scale, upscaler="raisr")
                 bpp.append(len(data) * 8 / (hr.shape[0] * hr.shape[1]))
-                sr = np.asarray(pipeline.decode(data, device=args.device))
-                bic = np.asarray(pipeline.decode(data, upscaler="bicubic"))
+                sr = np.asarray(decoder.decode(data, device=args.device))
+                bic = np.asarray(decoder.decode(data, upscaler="bicubic"))
                 psnr_r.append(metrics.psnr(sr, hr))
                 psnr_b.append(metrics.psnr(bic, hr))
             gain = np.mean(psnr_r) - np.mean(psnr_b)

@@ -5,7 +5,7 @@
 
 For every registered, usable upscaler (bicubic is the same-run reference): the median time
 of upscaling a 384x256 LR image to 768x512 (kodim01, AVIF q30 side information) and the
-output MP/s; the median time of a whole `pipeline.decode` of kodim01 coded as AVIF q30 x2
+output MP/s; the median time of a whole `decoder.decode` of kodim01 coded as AVIF q30 x2
 (same bytes, upscaler overridden); and, in a fresh subprocess per upscaler so the numbers are
 isolated, a 3000x2000 -> 6000x4000 upscale with its wall time and peak RSS (ru_maxrss).
 """
@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from srcodec import pipeline, resample
+from srcodec import decoder, resample
+from srcodec.search import encode_manual
 from srcodec.upscale import UPSCALERS, SideInfo
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def bench(device: str, repeat: int, big: bool) -> list[dict[str, object]]:
     hr = _hr()
     lr = resample.downsample(hr, 2)
     out_mp = lr.shape[0] * lr.shape[1] * 4 / 1e6
-    data = pipeline.encode(Image.fromarray(hr), scale=2, base="avif", quality=30)
+    data = encode_manual(Image.fromarray(hr), scale=2, base="avif", quality=30)
     rows = []
     for entry in UPSCALERS:
         if entry.missing():
@@ -95,7 +96,7 @@ def bench(device: str, repeat: int, big: bool) -> list[dict[str, object]]:
             rows.append({"upscaler": entry.name, "error": str(exc)})
             continue
         dec, dec_cpu = _median(
-            lambda name=entry.name: pipeline.decode(data, device=device, upscaler=name), repeat
+            lambda name=entry.name: decoder.decode(data, device=device, upscaler=name), repeat
         )
         row: dict[str, object] = {
             "upscaler": entry.name,

@@ -18,13 +18,14 @@ from PIL import Image
 
 import srcodec
 from srcodec import metrics
+from srcodec.search.effort import DEFAULT_EFFORT
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("folder", type=Path)
     p.add_argument("--bpp", type=float, nargs="+", default=[0.05, 0.1, 0.25])
-    p.add_argument("--effort", type=int, default=4)
+    p.add_argument("--effort", type=int, default=DEFAULT_EFFORT)
     p.add_argument("--metric", default="psnr", help="what the size targets optimise")
     args = p.parse_args(argv)
     files = sorted(f for f in args.folder.iterdir() if f.suffix.lower() == ".png")

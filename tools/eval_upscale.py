@@ -3,8 +3,8 @@
     python tools/eval_upscale.py --set kodak --base avif --qualities 20 30 40 50
     python tools/eval_upscale.py --set set5 --base png --y-shave 2     # clean x2, Y-PSNR
 
-Each image is encoded once through `pipeline.encode` (bicubic in HEAD, so no model hash) and
-decoded through `pipeline.decode(..., upscaler=name)` for every upscaler: the bytes, hence
+Each image is encoded once through `search.encode_manual` (bicubic in HEAD, so no model hash) and
+decoded through `decoder.decode(..., upscaler=name)` for every upscaler: the bytes, hence
 the bpp, are identical across upscalers. PSNR is RGB over the whole image (metrics.psnr), or
 luma with `--y-shave` border pixels removed, the SR-paper convention (metrics.psnr_y).
 """
@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from srcodec import metrics, pipeline
+from srcodec import decoder, metrics
+from srcodec.search import encode_manual
 from srcodec.upscale import UPSCALERS
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -41,10 +42,10 @@ def evaluate(
         for path in files:
             with Image.open(path) as img:
                 hr = np.asarray(img.convert("RGB"))
-            data = pipeline.encode(Image.fromarray(hr), scale=scale, base=base, quality=q)
+            data = encode_manual(Image.fromarray(hr), scale=scale, base=base, quality=q)
             bpp.append(len(data) * 8 / (hr.shape[0] * hr.shape[1]))
             for name in upscalers:
-                dec = np.asarray(pipeline.decode(data, device=device, upscaler=name))
+                dec = np.asarray(decoder.decode(data, device=device, upscaler=name))
                 if y_shave is None:
                     scores[name].append(metrics.psnr(dec, hr))
                 else:

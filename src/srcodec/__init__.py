@@ -12,6 +12,7 @@ Importing srcodec never imports torch; only learned upscalers do, when they run.
 
 from __future__ import annotations
 
+from srcodec.decoder import decode, decode_with_report
 from srcodec.encoder import encode, encode_explained
 from srcodec.errors import (
     BackendUnavailableError,
@@ -25,7 +26,7 @@ from srcodec.errors import (
     UnsupportedError,
     UsageError,
 )
-from srcodec.pipeline import decode, decode_with_report, info
+from srcodec.stream_info import info
 
 __version__ = "0.1.0"
 

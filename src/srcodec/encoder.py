@@ -1,23 +1,27 @@
-"""`srcodec.encode`: the auto encoder by default, one fixed configuration when asked.
+"""The public encode API, `srcodec.encode` and `srcodec.encode_explained`: the auto
+encoder by default, one fixed configuration when asked.
 
 Modes (README "Encoding"):
-- **auto** (default): `search` finds, for this image, the smallest stream that reaches the
-  target: `quality` Q ("what plain AVIF at Q reaches" in `metric`, default 60 and
+- **auto** (default): the search finds, for this image, the smallest stream that reaches
+  the target: `quality` Q ("what plain AVIF at Q reaches" in `metric`, default 60 and
   SSIMULACRA 2), `target_ssimulacra2`, `target_psnr`, `target_ms_ssim`, `target_size` or
-  `target_bpp`. `scale`, `upscaler` and AVIF `options` (speed, subsampling, tune) pin those
-  dimensions of the search; `base` with a target pins the base codec.
+  `target_bpp`. `scale`, `upscaler` and the base codec's `options` (AVIF: speed,
+  subsampling, tune) pin those dimensions of the search; `base` with a target pins the
+  base codec.
 - **manual**: `base` given and no target_*: code exactly that base at `quality` (its
-  default if None), at `scale` (default 1), with the learned tool switched per image.
+  default if None), at `scale` (default 1), with the learned tool switched per image: the
+  search with every dimension pinned (srcodec.search.encode_manual).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from srcodec import image_io, pipeline, search
+from srcodec import image_io, search
 from srcodec.errors import UsageError
 from srcodec.format.container import DEFAULT_MAX_PIXELS
 from srcodec.metrics.scoring import DEFAULT_METRIC
+from srcodec.search.effort import DEFAULT_EFFORT
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -25,10 +29,48 @@ if TYPE_CHECKING:
     from srcodec.search import Explanation
 
 
-def encode(image: image_io.ImageLike, **kwargs: Any) -> bytes:
-    """Encode an image (path, PIL image or uint8 array) to .srz bytes; see
-    `encode_explained` for the keywords."""
-    return encode_explained(image, **kwargs)[0]
+def encode(
+    image: image_io.ImageLike,
+    *,
+    quality: int | None = None,
+    scale: int | None = None,
+    base: str | None = None,
+    upscaler: str | None = None,
+    metric: str = DEFAULT_METRIC,
+    target_ssimulacra2: float | None = None,
+    target_psnr: float | None = None,
+    target_ms_ssim: float | None = None,
+    target_size: int | None = None,
+    target_bpp: float | None = None,
+    effort: int = DEFAULT_EFFORT,
+    options: dict[str, Any] | None = None,
+    keep_metadata: bool = True,
+    device: str = "auto",
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    progress: Callable[[int], None] | None = None,
+) -> bytes:
+    """Encode an image (path, PIL image or uint8 array) to .srz bytes; the keywords are
+    those of `encode_explained`."""
+    stream, _ = encode_explained(
+        image,
+        quality=quality,
+        scale=scale,
+        base=base,
+        upscaler=upscaler,
+        metric=metric,
+        target_ssimulacra2=target_ssimulacra2,
+        target_psnr=target_psnr,
+        target_ms_ssim=target_ms_ssim,
+        target_size=target_size,
+        target_bpp=target_bpp,
+        effort=effort,
+        options=options,
+        keep_metadata=keep_metadata,
+        device=device,
+        max_pixels=max_pixels,
+        progress=progress,
+    )
+    return stream
 
 
 def encode_explained(
@@ -44,7 +86,7 @@ def encode_explained(
     target_ms_ssim: float | None = None,
     target_size: int | None = None,
     target_bpp: float | None = None,
-    effort: int = search.DEFAULT_EFFORT,
+    effort: int = DEFAULT_EFFORT,
     options: dict[str, Any] | None = None,
     keep_metadata: bool = True,
     device: str = "auto",
@@ -60,7 +102,7 @@ def encode_explained(
         raise UsageError(msg)
     src = image_io.load(image, max_pixels=max_pixels)
     if base is not None and all(t is None for t in targets):
-        data = pipeline.encode(
+        data = search.encode_manual(
             src,
             scale=1 if scale is None else scale,
             base=base,
@@ -68,6 +110,7 @@ def encode_explained(
             upscaler=upscaler,
             options=options,
             keep_metadata=keep_metadata,
+            device=device,
         )
         return data, None
     target = search.parse_target(

@@ -48,12 +48,12 @@ class SrzImageFile(ImageFile.ImageFile):
     format_description = "srcodec learned image codec"
 
     def _open(self) -> None:
-        from srcodec import pipeline
+        from srcodec import stream_info
 
         data = self.fp.read()
         try:
             stream = fmt.read(data)
-            details = pipeline.info(data)
+            details = stream_info.info(data)
         except SrcodecError as exc:
             raise SyntaxError(str(exc)) from None
         h = stream.header
@@ -73,9 +73,9 @@ class SrzImageFile(ImageFile.ImageFile):
 
     def load(self) -> Any:
         if self.tile and getattr(self, "_srz", None) is not None:
-            from srcodec import pipeline
+            from srcodec import decoder
 
-            img, report = pipeline.decode_with_report(self._srz)
+            img, report = decoder.decode_with_report(self._srz)
             img = img.convert(self.mode)
             self.info["srcodec"] = report.provenance
             if self.fp and self._exclusive_fp:

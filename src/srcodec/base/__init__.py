@@ -16,11 +16,18 @@ if TYPE_CHECKING:
 
     import numpy as np
 
+# The base the auto encoder codes with unless one is pinned, and the one a quality target
+# ("as good as this base at quality Q") is measured against.
+DEFAULT_BASE = "avif"
+
 
 class BaseCodec(Protocol):
     name: str
     lossless: bool
     default_quality: int | None  # None: the codec has no quality knob
+    # the option that trades encode time for bytes (lower: slower and smaller), which the
+    # search may slow down; None: no such knob
+    speed_knob: str | None
 
     def encode(
         self, lr: np.ndarray, quality: int | None, options: Mapping[str, Any] | None = None
@@ -51,6 +58,19 @@ class BaseCodec(Protocol):
     def model_id(self) -> str | None:
         """The SHA-256 of the model an encode here uses (None: no learned model); a changed
         model makes a different codec for rd's result cache."""
+        ...
+
+    def levels(self) -> list[int]:
+        """The qualities worth probing, ascending: each codes differently from the others."""
+        ...
+
+    def search_knobs(self, metric: str, breadth: int, scale: int) -> list[dict[str, Any]]:
+        """The option sets a search scoring `metric` tries at `scale`, best first; `breadth`
+        0 (the best one) to 2 (every one that serves the metric). [{}]: the defaults."""
+        ...
+
+    def reference_options(self) -> dict[str, Any]:
+        """The options of the plain file a quality target is measured against."""
         ...
 
 

@@ -281,6 +281,16 @@ class LearnedCodec:
     name: str = "learned"
     lossless: bool = False
     default_quality: int | None = 50
+    speed_knob: str | None = None  # no knobs: the search varies the quality alone
+
+    def levels(self) -> list[int]:
+        return list(range(101))
+
+    def search_knobs(self, metric: str, breadth: int, scale: int) -> list[dict[str, Any]]:
+        return [{}]
+
+    def reference_options(self) -> dict[str, Any]:
+        return {}
 
     def encode(
         self, lr: np.ndarray, quality: int | None, options: Mapping[str, Any] | None = None

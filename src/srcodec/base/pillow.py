@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from itertools import product
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,6 +28,11 @@ class PillowCodec:
     options: dict[str, Any] = field(default_factory=dict)
     # reads whether a payload's chroma is coded at reduced resolution; None: never (PNG)
     chroma_reader: Callable[[bytes], bool] | None = None
+    # what the encoder's search may vary (BaseCodec.levels, search_knobs, speed_knob):
+    quantizers: int = 0  # distinct quantizers 0-100 maps onto (libavif's rounding); 0: all
+    speed_knob: str | None = None
+    tunes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # metric -> best first
+    layouts: tuple[str, ...] = ()  # chroma layouts worth searching, best first
 
     @property
     def lossless(self) -> bool:
@@ -50,6 +56,36 @@ class PillowCodec:
     def model_id(self) -> str | None:
         """The model a payload is made with (None: no learned model)."""
         return None
+
+    def levels(self) -> list[int]:
+        """One quality per quantizer: libavif maps quality onto `quantizers` steps as
+        q = ((100 - quality) * (quantizers - 1) + 50) / 100; without one, every quality."""
+        if not self.quantizers:
+            return list(range(101))
+        seen: dict[int, int] = {}
+        for q in range(100, -1, -1):
+            seen[((100 - q) * (self.quantizers - 1) + 50) // 100] = q
+        return sorted(seen.values())
+
+    def search_knobs(self, metric: str, breadth: int, scale: int) -> list[dict[str, Any]]:
+        """Breadth 0: the metric's best tune at the best layout; 1: at every layout; 2: every
+        tune that serves the metric too. Scale > 1: the defaults, which the learned x2-x4
+        tools were trained on."""
+        if scale > 1:
+            return [{}]
+        tunes = self.tunes.get(metric, ())
+        dims = {
+            "tune": tunes if breadth >= 2 else tunes[:1],
+            "subsampling": self.layouts if breadth >= 1 else self.layouts[:1],
+        }
+        dims = {knob: values for knob, values in dims.items() if values}
+        return [dict(zip(dims, values, strict=True)) for values in product(*dims.values())]
+
+    def reference_options(self) -> dict[str, Any]:
+        """Pillow's defaults, the codec's own speed made explicit."""
+        if self.speed_knob is None:
+            return {}
+        return {self.speed_knob: self.options[self.speed_knob]}
 
     def _check_backend(self) -> None:
         feature = _FEATURE.get(self.name)
@@ -153,11 +189,6 @@ def _pillow_kwargs(name: str, options: Mapping[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
-def chroma_subsampled(name: str, payload: bytes) -> bool:
-    """Kept for callers not yet moved to `codec.subsampled(payload)`."""
-    return PILLOW_CODECS[name].subsampled(payload) if name in PILLOW_CODECS else False
-
-
 def _avif_subsampled(payload: bytes) -> bool:
     """The subsampling bits of the av1C box (a payload without one: say "subsampled")."""
     at = payload.find(b"av1C")
@@ -188,9 +219,27 @@ def _jpeg_subsampled(payload: bytes) -> bool:
     return True
 
 
+# libaom tunes that serve each metric (srcodec.metrics.scoring), best first; a metric
+# without a row is searched with Pillow's default tune.
+AVIF_TUNES: dict[str, tuple[str, ...]] = {
+    "ssimulacra2": ("ssimulacra2", "iq"),
+    "psnr": ("psnr",),
+    "ms-ssim": ("iq",),
+}
+
 PILLOW_CODECS = {
     "png": PillowCodec("png", "PNG", None, {"optimize": True}),
     "jpeg": PillowCodec("jpeg", "JPEG", 75, chroma_reader=_jpeg_subsampled),
     "webp": PillowCodec("webp", "WEBP", 75, {"method": 6}, _webp_subsampled),
-    "avif": PillowCodec("avif", "AVIF", 50, {"speed": 6}, _avif_subsampled),
+    "avif": PillowCodec(
+        "avif",
+        "AVIF",
+        50,
+        {"speed": 6},
+        _avif_subsampled,
+        quantizers=64,
+        speed_knob="speed",
+        tunes=AVIF_TUNES,
+        layouts=("4:4:4", "4:2:0"),
+    ),
 }

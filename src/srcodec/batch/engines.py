@@ -149,7 +149,7 @@ def _context(job: Job) -> BaseContext:
     if "forkserver" not in get_all_start_methods():
         return get_context("spawn")
     ctx = get_context("forkserver")
-    modules = ["srcodec.batch.work", "srcodec.pipeline", "srcodec.encoder"]
+    modules = ["srcodec.batch.work", "srcodec.decoder", "srcodec.encoder"]
     if job is not None and job.settings.may_use_torch():
         modules.append("torch")
     ctx.set_forkserver_preload(modules)  # only the first pool's list counts (one server)

@@ -93,9 +93,9 @@ def _encode(data: bytes, settings: Settings) -> bytes:
 
 
 def _decode(data: bytes, settings: Settings) -> bytes:
-    from srcodec import image_io, pipeline
+    from srcodec import decoder, image_io
 
-    img, report = pipeline.decode_with_report(data, **settings.decode)
+    img, report = decoder.decode_with_report(data, **settings.decode)
     # save_image picks the format by extension and keeps ICC/EXIF and provenance
     with tempfile.TemporaryDirectory(prefix="srcodec-batch-") as tmp:
         path = Path(tmp) / f"out{settings.ext}"

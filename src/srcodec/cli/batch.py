@@ -13,6 +13,7 @@ from typing import Any
 from srcodec.cli import arguments
 from srcodec.errors import UsageError
 from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
+from srcodec.search.effort import DEFAULT_EFFORT
 
 EPILOG = """\
 SRC and DST are folders or fsspec URLs (memory://, s3://bucket/prefix, gs://...).
@@ -107,7 +108,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         choices=range(1, 10),
         default=None,
         metavar="1-9",
-        help="search effort (default 4; 1 fastest)",
+        help=f"search effort (default {DEFAULT_EFFORT}; 1 fastest)",
     )
     arguments.add_pins(
         enc,

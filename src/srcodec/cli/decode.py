@@ -94,11 +94,11 @@ def _lr_consistency(stream_path: str, img: object) -> float:
     """PSNR of the decoded image downsampled by the stream's scale vs the transmitted LR."""
     import numpy as np
 
+    from srcodec import decoder, image_io, metrics, resample
     from srcodec import format as fmt
-    from srcodec import image_io, metrics, pipeline, resample
 
     stream = fmt.read(image_io.read_bytes(stream_path))
-    lr = pipeline.decode_lr(stream)
+    lr = decoder.decode_lr(stream)
     pixels = image_io.load(img).pixels
     back = resample.downsample(pixels, stream.header.scale)
     return metrics.psnr(np.asarray(back), lr)

@@ -26,7 +26,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from srcodec import image_io, metrics, pipeline
+    from srcodec import decoder, image_io, metrics, stream_info
     from srcodec.encoder import encode_explained
 
     out = Path(args.out)
@@ -34,13 +34,13 @@ def run(args: argparse.Namespace) -> int:
     data, explanation = encode_explained(SAMPLE)
     stream_path = out / "sample.srz"
     image_io.write_atomic(stream_path, lambda f: f.write(data))
-    img, report = pipeline.decode_with_report(data)
+    img, report = decoder.decode_with_report(data)
     decoded_path = out / "sample-decoded.png"
     image_io.save_image(img, decoded_path, text={"srcodec": report.provenance})
-    lr_img = pipeline.decode(data, lr_only=True)
+    lr_img = decoder.decode(data, lr_only=True)
     lr_path = out / "sample-lr.png"
     image_io.save_image(lr_img, lr_path, text={"srcodec": lr_img.info["srcodec"]})
-    i = pipeline.info(data)
+    i = stream_info.info(data)
     original = image_io.load(SAMPLE).pixels
     quality = metrics.psnr(original, np.asarray(img))
     print(f"sample      {SAMPLE} ({i['width']}x{i['height']})")

@@ -14,6 +14,7 @@ from srcodec.cli.status import progress_bar, report_stream, say
 from srcodec.errors import UsageError
 from srcodec.format.container import DEFAULT_MAX_PIXELS
 from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
+from srcodec.search.effort import DEFAULT_EFFORT
 
 if TYPE_CHECKING:
     import argparse
@@ -52,9 +53,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "--effort",
         type=int,
         choices=range(1, 10),
-        default=4,
+        default=DEFAULT_EFFORT,
         metavar="1-9",
-        help="search effort like cjxl -e (default 4; 1 fastest, 9 slowest)",
+        help=f"search effort like cjxl -e (default {DEFAULT_EFFORT}; 1 fastest, 9 slowest)",
     )
     enc.add_argument("--explain", action="store_true", help="print what the search tried")
     pins = enc.add_argument_group("pins (restrict the search; all are searched by default)")
@@ -82,7 +83,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from srcodec import image_io, pipeline
+    from srcodec import image_io, stream_info
 
     check_paths(args.input, args.output, writes="srz")
     if args.input != STDIO and Path(args.input).is_dir():
@@ -105,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.buffer.flush()
     else:
         image_io.write_atomic(args.output, lambda f: f.write(data))
-    i = pipeline.info(data)
+    i = stream_info.info(data)
     q = "" if i["quality"] is None else f" q{i['quality']}"
     say(
         args,

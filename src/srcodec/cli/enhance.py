@@ -22,11 +22,14 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     enh.add_argument("input", help="a JPEG, lossy WebP or AVIF file")
     enh.add_argument("output", help="the restored image (PNG by default; provenance kept)")
+    from srcodec.enhance import FORMATS
+
+    defaults = ", ".join(f"{f.tool} for {f.label}" for f in FORMATS.values())
     enh.add_argument(
         "--tool",
-        choices=("auto", "restore", "cnn"),
+        choices=("auto", *dict.fromkeys(sorted(f.tool for f in FORMATS.values()))),
         default="auto",
-        help="learned filter (default auto: cnn for JPEG, restore for WebP/AVIF)",
+        help=f"learned filter (default auto: {defaults})",
     )
     arguments.add_device(enh)
     enh.add_argument("-q", "--quiet", action="store_true", help="no status line")

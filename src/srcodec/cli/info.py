@@ -24,11 +24,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from srcodec import pipeline
+    from srcodec import stream_info
 
     if args.input is None:
         return _list_components(args.json)
-    details = pipeline.info(stdin_bytes(args.input), max_pixels=args.max_pixels)
+    details = stream_info.info(stdin_bytes(args.input), max_pixels=args.max_pixels)
     if args.json:
         print(json.dumps(details, indent=2))
     else:

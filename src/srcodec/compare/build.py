@@ -17,6 +17,7 @@ from srcodec import metrics
 from srcodec.compare.select import DEFAULT_PEERS, Decoded, decode_srz, matched
 from srcodec.errors import SrcodecError, UsageError
 from srcodec.rd.spec import CodecSpec, parse
+from srcodec.search.effort import DEFAULT_EFFORT
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -88,7 +89,7 @@ def build(
     *,
     target_bpp: float | None = None,
     quality: int | None = None,
-    effort: int = 4,
+    effort: int = DEFAULT_EFFORT,
     progress: Callable[[str], None] | None = None,
 ) -> Comparison:
     """Code `path` with srcodec (auto) and each of `specs` at matched size."""

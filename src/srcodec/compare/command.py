@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from srcodec.errors import UsageError
+from srcodec.search.effort import DEFAULT_EFFORT
 
 EPILOG = """\
 codec specs (repeat --codec; default: the three below), the `srcodec rd` syntax:
@@ -47,7 +48,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         default=None,
         help="srcodec's auto target without --target-bpp: as good as AVIF at Q (default 60)",
     )
-    p.add_argument("--effort", type=int, default=4, help="srcodec's encoder effort 1-9")
+    p.add_argument(
+        "--effort", type=int, default=DEFAULT_EFFORT, help="srcodec's encoder effort 1-9"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=run)
     return p

@@ -43,10 +43,10 @@ class Decoded:
 
 def decode_srz(data: bytes, label: str, over_budget: bool = False) -> Decoded:
     """Decode a .srz stream and keep the decoder's provenance report."""
-    from srcodec import pipeline
+    from srcodec import decoder, stream_info
 
-    img, report = pipeline.decode_with_report(data)
-    info = pipeline.info(data)
+    img, report = decoder.decode_with_report(data)
+    info = stream_info.info(data)
     quality = "" if info["quality"] is None else f" q{info['quality']}"
     if info["scale"] > 1:
         lr = f"{info['lr_width']}x{info['lr_height']} (1/{info['scale']})"

@@ -3,8 +3,8 @@
 One table, so the search, the CLI, batch and the Pillow plugin name no metric: a metric's
 score function, the value identical images get, how a target value is checked, a scale on
 which scores grow about linearly with AVIF's quantizer index (for the secant search) and a
-prior slope on it, and which libaom tunes serve it (AVIF knobs the search tries, best
-first). Adding a metric is one row here (plus its function).
+prior slope on it. Adding a metric is one row here (plus its function); the base codecs
+say which of their knobs serve it (BaseCodec.search_knobs).
 """
 
 from __future__ import annotations
@@ -56,7 +56,6 @@ class Scoring:
     high: float  # ... and <= high
     unit: str  # printed after a target value
     per_level: float  # prior slope of `linear(score)` per AVIF quantizer step
-    avif_tunes: tuple[str, ...]  # libaom tunes the search tries for this metric, best first
     linear: Callable[[float], float]  # score -> a scale roughly linear in quantizer index
     # what a learned x2+ tool adds at most over bicubic of the clean LR image: a scale whose
     # bicubic ceiling plus this misses the goal is skipped (inf: never skipped)
@@ -95,12 +94,10 @@ SCORINGS: dict[str, Scoring] = {
     s.name: s
     for s in (
         # SSIMULACRA 2 first: the default, the metric that tracks what people see
-        Scoring("ssimulacra2", _ssimulacra2, 100.0, -math.inf, 100.0, "", 1.6,
-                ("ssimulacra2", "iq"), _capped, upscale_margin=10.0,
-                prepare=_ssimulacra2_against),
-        Scoring("psnr", _psnr, math.inf, 0.0, 99.0, " dB", 0.35, ("psnr",), _capped,
-                upscale_margin=1.5),
-        Scoring("ms-ssim", _ms_ssim, 1.0, 0.0, 1.0 - 1e-12, "", 0.35, ("iq",), _ms_ssim_db),
+        Scoring("ssimulacra2", _ssimulacra2, 100.0, -math.inf, 100.0, "", 1.6, _capped,
+                upscale_margin=10.0, prepare=_ssimulacra2_against),
+        Scoring("psnr", _psnr, math.inf, 0.0, 99.0, " dB", 0.35, _capped, upscale_margin=1.5),
+        Scoring("ms-ssim", _ms_ssim, 1.0, 0.0, 1.0 - 1e-12, "", 0.35, _ms_ssim_db),
     )
 }  # fmt: skip
 DEFAULT_METRIC = "ssimulacra2"

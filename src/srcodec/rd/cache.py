@@ -45,7 +45,9 @@ def row_key(image_sha: str, spec: CodecSpec, quality: int) -> str:
     if spec.kind == "auto":  # a changed search is a different codec, version or not
         import srcodec.search
 
-        ident["search"] = file_sha256(Path(srcodec.search.__file__))[:16]
+        package = Path(srcodec.search.__file__).parent
+        modules = "".join(file_sha256(f) for f in sorted(package.glob("*.py")))
+        ident["search"] = hashlib.sha256(modules.encode()).hexdigest()[:16]
     if _fits_strength(spec):
         import srcodec.upscale.strength  # chunk S: a changed fit is a different codec
 

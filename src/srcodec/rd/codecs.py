@@ -75,15 +75,14 @@ def srcodec_stream(rgb: np.ndarray, spec: CodecSpec, quality: int) -> bytes:
         import srcodec
 
         return srcodec.encode(rgb, **auto_keywords(spec, quality))
-    from srcodec import pipeline
+    from srcodec.base import BASE_CODECS
     from srcodec.rd.spec import base_options
+    from srcodec.search import encode_manual
 
     p = spec.params
-    from srcodec.base import BASE_CODECS
-
     # no quality knob: the grid only repeats the point
     lossless = BASE_CODECS.entry(p["base"]).get().lossless
-    return pipeline.encode(
+    return encode_manual(
         rgb,
         scale=int(p["scale"]),
         base=p["base"],
@@ -106,12 +105,12 @@ def _code_auto(rgb: np.ndarray, spec: CodecSpec, value: int) -> Coded:
 
 
 def _code_srcodec(rgb: np.ndarray, spec: CodecSpec, quality: int) -> Coded:
-    from srcodec import pipeline
+    from srcodec import decoder
 
     start = time.perf_counter()
     data = srcodec_stream(rgb, spec, quality)
     mid = time.perf_counter()
-    img = pipeline.decode(data)
+    img = decoder.decode(data)
     decoded = np.asarray(img.convert("RGB"))
     end = time.perf_counter()
     return Coded(len(data), decoded, mid - start, end - mid)

@@ -27,6 +27,7 @@ from srcodec.base.pillow import KNOBS
 from srcodec.errors import UsageError
 from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
 from srcodec.rd.peers import PEERS
+from srcodec.search.effort import DEFAULT_EFFORT
 
 # peer kind -> {key: default}; a key missing here is refused. quality and name are common.
 PEER_KEYS: dict[str, dict[str, str]] = {name: peer.defaults for name, peer in PEERS.items()}
@@ -39,7 +40,7 @@ SRCODEC_OPTIONAL = ("speed", "subsampling", "tune", "method", "strength")
 AUTO_KEYS: dict[str, str] = {
     "target": "quality",
     "metric": DEFAULT_METRIC,
-    "effort": "4",
+    "effort": str(DEFAULT_EFFORT),
     "scale": "any",
     "upscaler": "auto",
 }
