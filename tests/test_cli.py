@@ -82,8 +82,14 @@ def test_usage_errors_exit_2(tmp_path: Path, image: Path) -> None:
     out = tmp_path / "x.srz"
     assert_one_line_error(run("encode", str(image), str(out), "--quality", "300"), 2, "quality")
     assert_one_line_error(run("encode", str(image), str(out), "--base", "gif"), 2, "gif")
-    assert_one_line_error(run("encode", str(tmp_path / "nope.png"), str(out)), 2, "no such file")
     assert_one_line_error(run("frobnicate"), 2, "invalid choice")
+    assert not out.exists()
+
+
+def test_missing_input_exit_1(tmp_path: Path) -> None:
+    """The files, not the command line, are at fault: exit 1 (docs/guide.md, "Exit status")."""
+    out = tmp_path / "x.srz"
+    assert_one_line_error(run("encode", str(tmp_path / "nope.png"), str(out)), 1, "no such file")
     assert not out.exists()
 
 
@@ -117,11 +123,11 @@ def test_read_only_directory(tmp_path: Path, image: Path) -> None:
 
 
 def test_write_failure_leaves_nothing(tmp_path: Path, image: Path) -> None:
-    """An output path whose parent is a file cannot be written: one line, exit 2, no debris."""
+    """An output path whose parent is a file cannot be written: one line, exit 1, no debris."""
     blocker = tmp_path / "file"
     blocker.write_text("x")
     assert_one_line_error(
-        run("encode", str(image), str(blocker / "a.srz")), 2, "is a file, not a folder"
+        run("encode", str(image), str(blocker / "a.srz")), 1, "is a file, not a folder"
     )
 
 
@@ -210,7 +216,7 @@ def test_stdin_and_stdout(tmp_path: Path) -> None:
     folder = subprocess.run(
         [sys.executable, "-m", "srcodec", "encode", str(tmp_path), "x.srz"], capture_output=True
     )
-    assert folder.returncode == 2
+    assert folder.returncode == 1
     assert b"is a folder" in folder.stderr
 
 

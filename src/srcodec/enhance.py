@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from srcodec.errors import UsageError
+from srcodec.errors import FileError, UsageError
 
 if TYPE_CHECKING:
     import os
@@ -107,15 +107,15 @@ def enhance(data: bytes, tool: str = "auto", device: str = "auto") -> Enhanced:
         img.load()
     except Exception as exc:  # any Pillow failure on untrusted input
         msg = f"input does not decode as an image: {type(exc).__name__}: {exc}"
-        raise UsageError(msg) from None
+        raise FileError(msg) from None
     fmt = FORMATS.get(img.format or "")
     if fmt is None:
         msg = f"enhance takes JPEG, WebP or AVIF files, not {img.format}"
-        raise UsageError(msg)
+        raise FileError(msg)
     base = fmt.base
     if fmt.lossless(data):
         msg = f"this {fmt.label} file is lossless: there is nothing to restore"
-        raise UsageError(msg)
+        raise FileError(msg)
     icc, exif = img.info.get("icc_profile"), img.info.get("exif")
     alpha = np.asarray(img.getchannel("A")) if img.mode in ("RGBA", "LA") else None
     gray = img.mode in ("L", "LA")

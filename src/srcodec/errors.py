@@ -1,9 +1,11 @@
 """Exception hierarchy: every error srcodec raises on purpose derives from SrcodecError.
 
 FormatError and its subclasses mean "the stream breaks the spec" (the file's fault);
-UsageError means "the caller asked for something invalid"; BackendUnavailableError means
-"this installation lacks a piece" (no AVIF in Pillow, no torch, no CUDA). The CLI maps
-FormatError/BackendUnavailableError/OSError to exit 1 and UsageError to exit 2.
+UsageError means "the caller asked for something invalid", and its FileError "a file the
+caller named cannot be used"; BackendUnavailableError means "this installation lacks a
+piece" (no AVIF in Pillow, no torch, no CUDA). The CLI maps FormatError, FileError,
+BackendUnavailableError and OSError to exit 1 (the files or the machine are at fault) and
+every other UsageError to exit 2 (the command line is); the table is in docs/guide.md.
 """
 
 from __future__ import annotations
@@ -15,6 +17,13 @@ class SrcodecError(Exception):
 
 class UsageError(SrcodecError, ValueError):
     """Invalid argument or option (unknown codec name, quality out of range, ...)."""
+
+
+class FileError(UsageError):
+    """A file or folder the caller named cannot be used: missing, a folder where a file is
+    wanted (or the reverse), unreadable, empty, not an image, or an output that cannot be
+    written there. For a library caller the argument is wrong, so it is a UsageError; the
+    CLI exits 1 for it, not 2, because the files and not the command line are at fault."""
 
 
 class BackendUnavailableError(SrcodecError):
@@ -51,6 +60,10 @@ class CorruptError(FormatError):
     payload the base codec cannot decode or that decodes to the wrong size (spec §9)."""
 
 
-class LossWarning(UserWarning):
+class SrcodecWarning(UserWarning):
+    """Base class of srcodec's warnings; the CLI prints each as one `srcodec: warning:` line."""
+
+
+class LossWarning(SrcodecWarning):
     """Something the caller gave or the stream carries is dropped by the chosen output
     (alpha in a JPEG, an ICC profile in a BMP, provenance where no text field exists)."""

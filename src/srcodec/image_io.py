@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import IO, TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from srcodec.errors import LimitError, SrcodecError, UsageError
+from srcodec.errors import FileError, LimitError, SrcodecError, UsageError
 from srcodec.format.container import DEFAULT_MAX_PIXELS
 
 if TYPE_CHECKING:
@@ -64,13 +65,16 @@ def load(image: ImageLike, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> SourceIma
             raise
         except FileNotFoundError:
             msg = f"{path}: no such file"
-            raise UsageError(msg) from None
+            raise FileError(msg) from None
+        except IsADirectoryError:
+            msg = f"{path} is a folder, not an image"
+            raise FileError(msg) from None
         except UnidentifiedImageError:
             msg = f"{path}: not an image format Pillow can read"
-            raise SrcodecError(msg) from None
+            raise FileError(msg) from None
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
             msg = f"{path}: cannot read image: {exc}"
-            raise SrcodecError(msg) from None
+            raise FileError(msg) from None
     msg = f"image must be a path, a PIL image or a numpy array, not {type(image).__name__}"
     raise UsageError(msg)
 
@@ -191,10 +195,10 @@ def read_bytes(data: bytes | str | os.PathLike | IO[bytes]) -> bytes:
             return Path(data).read_bytes()
         except FileNotFoundError:
             msg = f"{data}: no such file"
-            raise UsageError(msg) from None
+            raise FileError(msg) from None
         except IsADirectoryError:
-            msg = f"{data}: is a directory"
-            raise UsageError(msg) from None
+            msg = f"{data} is a folder, not a file"
+            raise FileError(msg) from None
     if hasattr(data, "read"):
         return bytes(data.read())
     msg = f"data must be bytes, a path or a binary file, not {type(data).__name__}"
@@ -202,12 +206,21 @@ def read_bytes(data: bytes | str | os.PathLike | IO[bytes]) -> bytes:
 
 
 def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> None:
-    """Write through a temp file beside `path`, then rename: never a partial file."""
-    path = Path(path)
+    """Write through a temp file beside `path`, then rename: never a partial file.
+
+    A symbolic link is followed: its target is what gets replaced, the link stays. A
+    device or a pipe (`/dev/null`, a FIFO) cannot be replaced by a rename and must not
+    be: it gets the bytes written straight into it, as `>` in a shell would."""
+    given = path
+    path = Path(os.path.realpath(path) if os.path.islink(path) else path)
+    if _is_special(path):
+        with open(path, "wb") as f:
+            write(f)
+        return
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     except OSError as exc:  # name the user's path, not the temp file's
-        raise OSError(exc.errno, exc.strerror, str(path)) from None
+        raise OSError(exc.errno, exc.strerror, str(given)) from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -218,11 +231,20 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         if exc.filename == tmp or exc.filename2 == tmp:
-            raise OSError(exc.errno, exc.strerror, str(path)) from None
+            raise OSError(exc.errno, exc.strerror, str(given)) from None
         raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _is_special(path: Path) -> bool:
+    """An existing file that is not a regular file or a folder: a device, a FIFO, a socket."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False  # not there yet (or not reachable: the write itself will say why)
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _umask() -> int:

@@ -59,10 +59,7 @@ def run_batch(
     dst_fs, dst_root = tree.open_fs(dst)
     in_process = "memory" in _protocols(src_fs) + _protocols(dst_fs)  # a per-process store
     engines.check(engine, scheduler, in_process)
-    problem = tree.check_roots(src_fs, src_root, dst_fs, dst_root)
-    if problem:
-        msg = f"{problem} ({src} -> {dst})"
-        raise UsageError(msg)
+    tree.check_roots(src_fs, src_root, dst_fs, dst_root, f"{src} -> {dst}")
     plan = tree.plan(src_fs, src_root, dst_fs, dst_root, opts)
     dst_fs.makedirs(dst_root, exist_ok=True)
     for path in plan.stale:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from srcodec.errors import FileError, UsageError
+
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
 
@@ -52,17 +54,26 @@ def stamp(info: dict[str, Any]) -> str:
 
 
 def check_roots(
-    src_fs: AbstractFileSystem, src_root: str, dst_fs: AbstractFileSystem, dst_root: str
-) -> str | None:
-    """Why SRC and DST cannot be used, or None."""
+    src_fs: AbstractFileSystem,
+    src_root: str,
+    dst_fs: AbstractFileSystem,
+    dst_root: str,
+    names: str,
+) -> None:
+    """Refuse SRC and DST before any work: FileError when the filesystem says no (SRC is
+    missing or a file, DST a file), UsageError when the two contradict each other.
+    `names` ("SRC -> DST" as the user gave them) ends each message."""
     if not src_fs.isdir(src_root):
-        return "SRC is not a folder" if src_fs.exists(src_root) else "SRC: no such folder"
+        why = "SRC is not a folder" if src_fs.exists(src_root) else "SRC: no such folder"
+        msg = f"{why} ({names})"
+        raise FileError(msg)
     same_store = type(src_fs) is type(dst_fs) and src_fs.storage_options == dst_fs.storage_options
     if same_store and (dst_root == src_root or dst_root.startswith(src_root.rstrip("/") + "/")):
-        return "DST is inside SRC; write the outputs elsewhere"
+        msg = f"DST is inside SRC; write the outputs elsewhere ({names})"
+        raise UsageError(msg)
     if dst_fs.isfile(dst_root):
-        return "DST is a file, not a folder"
-    return None
+        msg = f"DST is a file, not a folder ({names})"
+        raise FileError(msg)
 
 
 def plan(

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import io
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from srcodec.cli import arguments
 from srcodec.cli.exits import EXIT_OK
 from srcodec.cli.files import STDIO, check_paths, stdin_bytes
 from srcodec.cli.status import progress_bar, report_stream, say
-from srcodec.errors import UsageError
+from srcodec.errors import FileError
 from srcodec.format.container import DEFAULT_MAX_PIXELS
 from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
 from srcodec.search.effort import DEFAULT_EFFORT
@@ -85,16 +84,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from srcodec import image_io, stream_info
 
-    check_paths(args.input, args.output, writes="srz")
-    if args.input != STDIO and Path(args.input).is_dir():
-        msg = (
-            f"{args.input} is a folder; encode one image at a time, "
-            "or a folder with `srcodec batch SRC DST`"
-        )
-        raise UsageError(msg)
-    if args.input != STDIO and not Path(args.input).exists():
-        msg = f"{args.input}: no such file"
-        raise UsageError(msg)
+    check_paths(args.input, args.output, writes="srz")  # the input too: a file, not a folder
     source = _source(args)
     with progress_bar(args, "encode", unit=" candidates") as progress:
         data, explanation = _encode(args, source, lambda n: progress(n, 0))
@@ -140,7 +130,7 @@ def _source(args: argparse.Namespace) -> object:
             source = image_io.load(img)
     except (UnidentifiedImageError, OSError) as exc:
         msg = f"{name} is not an image Pillow reads ({exc})"
-        raise UsageError(msg) from None
+        raise FileError(msg) from None
     if frames > 1:
         import warnings
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from srcodec.cli import arguments
 from srcodec.cli.exits import EXIT_OK
 from srcodec.cli.files import check_paths
 from srcodec.cli.status import say
-from srcodec.errors import UsageError
 
 if TYPE_CHECKING:
     import argparse
@@ -41,9 +39,6 @@ def run(args: argparse.Namespace) -> int:
     from srcodec.enhance import enhance_file
 
     check_paths(args.input, args.output, writes="image")
-    if not Path(args.input).is_file():
-        msg = f"{args.input}: no such file"
-        raise UsageError(msg)
     result = enhance_file(args.input, args.output, args.tool, args.device)
     say(args, f"{args.output}: {result.provenance}")
     return EXIT_OK

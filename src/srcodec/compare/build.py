@@ -15,7 +15,7 @@ import numpy as np
 
 from srcodec import metrics
 from srcodec.compare.select import DEFAULT_PEERS, Decoded, decode_srz, matched
-from srcodec.errors import SrcodecError, UsageError
+from srcodec.errors import FileError, SrcodecError, UsageError
 from srcodec.rd.spec import CodecSpec, parse
 from srcodec.search.effort import DEFAULT_EFFORT
 
@@ -52,8 +52,8 @@ def load_rgb(path: Path) -> np.ndarray:
     from PIL import Image
 
     if not path.is_file():
-        msg = f"{path}: no such file"
-        raise UsageError(msg)
+        msg = f"{path} is a folder, not an image" if path.is_dir() else f"{path}: no such file"
+        raise FileError(msg)
     try:
         with Image.open(path) as img:
             return np.array(img.convert("RGB"))

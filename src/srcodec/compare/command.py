@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from srcodec.errors import UsageError
+from srcodec.errors import FileError, UsageError
 from srcodec.search.effort import DEFAULT_EFFORT
 
 EPILOG = """\
@@ -66,10 +66,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(msg)
     if out.is_dir():
         msg = f"--out {out} is a folder; give the HTML file to write"
-        raise UsageError(msg)
+        raise FileError(msg)
     if not out.parent.resolve().is_dir():  # say so now, not after minutes of encoding
         msg = f"--out {out}: folder {out.parent} does not exist"
-        raise UsageError(msg)
+        raise FileError(msg)
     specs = build.parse_specs(args.codec)  # bad specs fail before any encode
     progress = None if args.quiet else (lambda text: print(text, file=sys.stderr))
     comparison = build.build(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from srcodec.errors import UsageError
+from srcodec.errors import FileError, UsageError
 from srcodec.rd.curve import Curve
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def load(folder: Path) -> list[Curve]:
         return [load_file(folder)]
     if not folder.is_dir():
         msg = f"--reference {folder}: no such file or folder"
-        raise UsageError(msg)
+        raise FileError(msg)
     files = sorted(folder.glob("*.json"))
     if not files:
         msg = f"--reference {folder} holds no .json files"

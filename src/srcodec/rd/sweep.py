@@ -17,7 +17,7 @@ import numpy as np
 from tqdm import tqdm
 
 from srcodec import metrics
-from srcodec.errors import UsageError
+from srcodec.errors import FileError, UsageError
 from srcodec.rd.cache import RowCache, file_sha256, row_key
 from srcodec.rd.metrics import QUALITY_KEYS, RD_METRICS, TIME_KEYS
 
@@ -42,7 +42,7 @@ def list_images(dataset: Path, limit: int | None = None) -> list[Path]:
     """Image files directly in `dataset`, sorted by name; the first `limit` of them."""
     if not dataset.is_dir():
         msg = f"dataset {dataset} is not a folder"
-        raise UsageError(msg)
+        raise FileError(msg)
     images = sorted(p for p in dataset.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if limit is not None:
         if limit < 1:
