@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from typing import TYPE_CHECKING
 
 import pytest
@@ -19,7 +20,7 @@ from srcodec.batch.manifest import NAME, SEGMENTS, Manifest
 from srcodec.batch.runner import run_batch
 from srcodec.batch.settings import Settings
 from srcodec.batch.work import Result
-from srcodec.errors import BackendUnavailableError, UsageError
+from srcodec.errors import BackendUnavailableError, SrcodecWarning, UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -135,6 +136,44 @@ def test_manifest_tolerates_a_torn_line_and_appends_after_it(tmp_path: Path) -> 
     m.close()
     assert set(Manifest(fs, root).load()) == {"a.png", "c.png"}
     assert (tmp_path / NAME).read_bytes().endswith(b"\n")
+
+
+def test_a_manifest_line_that_does_not_parse_is_skipped_once_and_its_file_redone(
+    tmp_path: Path,
+) -> None:
+    src, out = tmp_path / "src", tmp_path / "out"
+    make_tree(src, ["a.png", "b.png"])
+    assert run_batch(str(src), str(out), ENCODE, jobs=1).done == 2
+    lines = (out / NAME).read_bytes().splitlines()
+    damaged = [b"[" * 200_000 if b'"b.png"' in line else line for line in lines]
+    (out / NAME).write_bytes(b"\n".join(damaged) + b"\n")  # json raises RecursionError on it
+    with pytest.warns(SrcodecWarning, match="1 line does not parse") as caught:
+        rerun = run_batch(str(src), str(out), ENCODE, jobs=1)
+    assert len(caught) == 1
+    assert (rerun.done, rerun.skipped, rerun.errors) == (1, 1, [])
+    assert sorted(manifest_sources(out)) == ["a.png", "b.png"]  # the bad line is gone
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said once: the next run has nothing to say
+        third = run_batch(str(src), str(out), ENCODE, jobs=1)
+    assert (third.done, third.skipped) == (0, 2)
+
+
+def test_a_symlinked_dst_folder_is_refused_not_written_through(tmp_path: Path) -> None:
+    src, out, outside = tmp_path / "src", tmp_path / "out", tmp_path / "outside"
+    make_tree(src, ["a.png", "sub/b.png", "link.png"])
+    outside.mkdir()
+    out.mkdir()
+    (out / "sub").symlink_to(outside)
+    (out / "link.srz").symlink_to(outside / "link.srz")
+    why = "is a symbolic link; outputs stay inside DST"
+    for _ in range(2):  # refused on every run, never done
+        summary = run_batch(str(src), str(out), ENCODE, jobs=1)
+        assert (summary.files, summary.done + summary.skipped) == (3, 1)
+        assert summary.errors == [
+            ("link.png", f"DST/link.srz {why}"),
+            ("sub/b.png", f"DST/sub {why}"),
+        ]
+        assert list(outside.iterdir()) == []
 
 
 def test_manifest_on_an_object_store_is_segments_folded_at_close() -> None:

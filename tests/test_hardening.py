@@ -1,8 +1,16 @@
-"""Hardening, round 2: destinations checked before work, misleading extensions refused,
-animations and oversized inputs refused clearly, nothing dropped in silence."""
+"""Hardening, rounds 2 and 3: destinations checked before work, misleading extensions
+refused, animations and oversized inputs refused clearly, nothing dropped in silence;
+outputs written through devices, FIFOs and links, never renamed over them; every
+terminating signal cleans up like Ctrl-C."""
 
 from __future__ import annotations
 
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
 import warnings
 from typing import TYPE_CHECKING
 
@@ -13,7 +21,7 @@ from PIL import Image
 from test_cli import assert_one_line_error, run
 
 import srcodec
-from srcodec import image_io
+from srcodec import cli, image_io
 from srcodec.errors import LimitError, LossWarning, UsageError
 
 if TYPE_CHECKING:
@@ -30,11 +38,12 @@ def image(tmp_path: Path) -> Path:
 def test_destination_checked_before_encoding(tmp_path: Path, image: Path) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
-    assert_one_line_error(run("encode", str(image), str(folder)), 2, "is a folder")
+    # the filesystem refuses these (exit 1); the extension is the command line's fault (2)
+    assert_one_line_error(run("encode", str(image), str(folder)), 1, "is a folder")
     not_a_folder = tmp_path / "notimage.txt"
     not_a_folder.write_text("x")
     result = run("encode", str(image), str(not_a_folder / "x.srz"))
-    assert_one_line_error(result, 2, "notimage.txt is a file, not a folder")
+    assert_one_line_error(result, 1, "notimage.txt is a file, not a folder")
     result = run("encode", str(image), str(tmp_path / "looks_like.png"))
     assert_one_line_error(result, 2, "name it .srz")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png", "notimage.txt", "out"]
@@ -45,7 +54,7 @@ def test_decode_refuses_srz_extension_and_names_user_paths(tmp_path: Path, image
     srz.write_bytes(srcodec.encode(image, base="png"))
     assert_one_line_error(run("decode", str(srz), str(tmp_path / "b.srz")), 2, "name it .png")
     missing = tmp_path / "no" / "x.png"
-    assert_one_line_error(run("decode", str(srz), str(missing)), 2, "does not exist")
+    assert_one_line_error(run("decode", str(srz), str(missing)), 1, "does not exist")
 
 
 def test_animation_refused_unless_first_frame(tmp_path: Path) -> None:
@@ -168,3 +177,106 @@ def test_several_inputs_point_to_batch(tmp_path: Path, image: Path) -> None:
     result = run("encode", "--strip", str(image), str(image), str(tmp_path / "a.srz"))
     assert_one_line_error(result, 2, "srcodec batch SRC_DIR DST_DIR --encode")
     assert_one_line_error(run("decode", "a.srz", "b.srz", "c.png"), 2, "got 3 paths")
+
+
+# ---------------------------------------------------------------- special outputs
+
+
+@pytest.fixture
+def stream(tmp_path: Path) -> Path:
+    path = tmp_path / "a.srz"
+    path.write_bytes(srcodec.encode(synthetic(40, 24), base="png"))
+    return path
+
+
+def test_character_device_output_is_written_through(tmp_path: Path, stream: Path) -> None:
+    """`decode a.srz /dev/null` as root once replaced the device by a regular file; tested
+    on a copy of /dev/null made in the test's folder, never on the real one."""
+    null = tmp_path / "null"
+    try:
+        os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except (PermissionError, AttributeError):
+        pytest.skip("mknod needs root (CAP_MKNOD) on Linux")
+    assert cli.main(["decode", "-q", str(stream), str(null)]) == 0
+    Image.fromarray(synthetic(40, 24)).save(tmp_path / "in.png")
+    assert cli.main(["encode", "-q", "--base", "png", str(tmp_path / "in.png"), str(null)]) == 0
+    assert stat.S_ISCHR(null.stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.srz", "in.png", "null"]
+
+
+def test_fifo_output_gets_the_image(tmp_path: Path, stream: Path) -> None:
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    assert cli.main(["decode", "-q", str(stream), str(fifo)]) == 0
+    reader.join(timeout=30)
+    assert len(received) == 1
+    assert received[0].startswith(b"\x89PNG")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_symlink_output_writes_its_target(tmp_path: Path, stream: Path) -> None:
+    target = tmp_path / "elsewhere" / "real.png"
+    target.parent.mkdir()
+    target.write_bytes(b"old")
+    link = tmp_path / "link.png"
+    link.symlink_to(target)
+    dangling = tmp_path / "dangling.png"
+    dangling.symlink_to(tmp_path / "elsewhere" / "new.png")
+    assert cli.main(["decode", "-q", str(stream), str(link)]) == 0
+    assert cli.main(["decode", "-q", str(stream), str(dangling)]) == 0
+    assert link.is_symlink()
+    assert dangling.is_symlink()
+    assert Image.open(target).size == (40, 24)
+    assert Image.open(tmp_path / "elsewhere" / "new.png").size == (40, 24)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["new.png", "real.png"]
+
+
+# ---------------------------------------------------------------- signals
+
+# decodes through the streamed PNG writer (threshold 0) and stops in its first write,
+# saying so on stdout, until a signal comes
+_SLOW_DECODE = """
+import sys, time
+from srcodec import cli, decoder, png_writer
+
+decoder.STREAM_ABOVE = 0
+real_write = png_writer.PngWriter.write
+
+def slow_write(self, rows):
+    print("writing", flush=True)
+    time.sleep(60)
+    real_write(self, rows)
+
+png_writer.PngWriter.write = slow_write
+sys.exit(cli.main(["decode", "-q", sys.argv[1], sys.argv[2]]))
+"""
+
+
+@pytest.mark.parametrize(
+    "signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=["TERM", "HUP", "INT"]
+)
+def test_terminating_signals_leave_no_temp_file(
+    tmp_path: Path, stream: Path, signum: signal.Signals
+) -> None:
+    out = tmp_path / "out.png"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_DECODE, str(stream), str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "writing\n"
+        assert [p.name for p in tmp_path.glob(".out.png.*.tmp")]  # the write is under way
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 128 + signum, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("srcodec: error: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.srz"]  # no output, no temp file

@@ -199,6 +199,9 @@ def read_bytes(data: bytes | str | os.PathLike | IO[bytes]) -> bytes:
         except IsADirectoryError:
             msg = f"{data} is a folder, not a file"
             raise FileError(msg) from None
+        except OSError as exc:  # a read error (EIO, EACCES) that may not name the file
+            msg = f"{data}: cannot read: {exc.strerror or exc}"
+            raise FileError(msg) from None
     if hasattr(data, "read"):
         return bytes(data.read())
     msg = f"data must be bytes, a path or a binary file, not {type(data).__name__}"

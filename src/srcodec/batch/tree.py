@@ -2,11 +2,14 @@
 
 SRC and DST are fsspec URLs (plain paths, memory://, s3://, gs://, ...). Hidden files and
 folders (a name starting with ".") are never sources: the manifest and the temp files of
-atomic writes are hidden.
+atomic writes are hidden. Outputs stay inside DST: a file whose output would pass through a
+symbolic link in a local DST (a linked subfolder, or a link where the output goes) is
+refused and reported, not written through the link.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -97,6 +100,10 @@ def plan(
             out.refused.append((rel, f"its output {out_rel} is also {owner[out_rel]}'s"))
             continue
         owner[out_rel] = rel
+        link = _link_on_the_way(dst_fs, dst_root, out_rel)
+        if link is not None:
+            out.refused.append((rel, f"DST/{link} is a symbolic link; outputs stay inside DST"))
+            continue
         task = Task(rel, path, out_rel, f"{dst_root}/{out_rel}", int(info["size"]), stamp(info))
         out.tasks.append(task)
     for path, info in _files(dst_fs, dst_root).items():
@@ -106,6 +113,20 @@ def plan(
         elif _temp_of(rel) in owner:
             out.stale.append(path)
     return out
+
+
+def _link_on_the_way(fs: AbstractFileSystem, root: str, rel: str) -> str | None:
+    """The first of rel's folders (or rel itself) under a local DST that is a symbolic link,
+    relative to DST; None when there is none or DST is not local (stores have no links)."""
+    from fsspec.implementations.local import LocalFileSystem
+
+    if not isinstance(fs, LocalFileSystem):
+        return None
+    parts = PurePosixPath(rel).parts
+    for depth in range(1, len(parts) + 1):
+        if os.path.islink(os.path.join(root, *parts[:depth])):
+            return "/".join(parts[:depth])
+    return None
 
 
 def _files(fs: AbstractFileSystem, root: str) -> dict[str, dict[str, Any]]:
