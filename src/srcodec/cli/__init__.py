@@ -2,8 +2,9 @@
 
 One module per subcommand, each with `add_parser(subparsers)` that sets `func` to its
 runner. Only the CLI prints and only it catches SrcodecError: one line on stderr,
-`srcodec: error: ...`, exit 1 for bad data or I/O, 2 for bad usage (srcodec.cli.exits).
-Outputs are written atomically and never over the input.
+`srcodec: error: ...`, exit 1 when the files are at fault, 2 when the command line is,
+128 + N after signal N (srcodec.cli.exits). Outputs are written atomically and never over
+the input.
 """
 
 from __future__ import annotations
