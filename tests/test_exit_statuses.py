@@ -38,7 +38,7 @@ CASES: dict[str, tuple[str, bytes | None, int, str]] = {
     "encode empty stdin": ("encode - {tmp}/o.srz", b"", 1, "standard input is empty"),
     "encode non-image file": ("encode {junk} {tmp}/o.srz", None, 1, "not an image"),
     "encode non-image stdin": ("encode - {tmp}/o.srz", b"junk", 1, "not an image"),
-    "encode .srz as input": ("encode {srz} {tmp}/o.srz", None, 1, "not an image"),
+    "encode corrupt .srz as input": ("encode {corrupt} {tmp}/o.srz", None, 1, "corrupt.srz"),
     "encode output folder missing": ("encode {img} {tmp}/no/o.srz", None, 1, "does not exist"),
     "encode output under a file": (f"encode {{img}} {UNDER_A_FILE}.srz", None, 1, "not a folder"),
     "encode output read-only": (f"encode {{img}} {READ_ONLY_DIR}/o.srz", None, 1, "o.srz"),
