@@ -136,8 +136,16 @@ def _export(name: str, entry: dict[str, Any], out: Path) -> None:
         )
 
 
-NETWORK_ARCHS = ("cnn", "restore", "restore-x2", "restore-x1-learned", "restore-x2-learned",
-                 "restore-perceptual", "restore-x2-perceptual", "learned-base")
+NETWORK_ARCHS = (
+    "cnn",
+    "restore",
+    "restore-x2",
+    "restore-x1-learned",
+    "restore-x2-learned",
+    "restore-perceptual",
+    "restore-x2-perceptual",
+    "learned-base",
+)
 
 
 def model_folder() -> tuple[Path, str]:
