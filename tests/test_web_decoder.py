@@ -247,3 +247,41 @@ def test_element_shows_stream_with_provenance(tab: tuple[Any, str]) -> None:
     assert (out["width"], out["height"]) == (7, 5)
     assert out["label"] == "a test image"
     assert out["description"] == out["title"] == report.provenance
+
+
+BROWSER_PAGE_SPECS = ("avif:quality=0:100:10,speed=9", "jpeg:quality=5:95:10")
+
+
+def test_compare_browser_decode_page(tab: tuple[Any, str], tmp_path: Path) -> None:
+    """`srcodec compare --browser-decode`: the page decodes the stream in the browser beside
+    the browser's AVIF decode and shows both times and the provenance sentence."""
+    from srcodec.compare import browser, build
+
+    page, base = tab
+    image = tmp_path / "crop.png"
+    source = KODAK / "kodim23.png"
+    if source.exists():
+        Image.open(source).convert("RGB").crop((300, 100, 396, 164)).save(image)
+    else:
+        from conftest import synthetic
+
+        Image.fromarray(synthetic(96, 64)).save(image)
+    specs = build.parse_specs(BROWSER_PAGE_SPECS)
+    comparison = build.build(image, specs, effort=2)
+    folder = harness.FIXTURES / "compare"  # inside the served tree: relative URLs resolve
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / "page.html"
+    models = page.evaluate("() => window.srzRuntime.models")
+    written = browser.write(comparison, specs, out, models_url=models)  # default decoder URL
+    assert [p.name for p in written] == ["page.html", "page.srz", "page.avif"]
+    view = page.context.browser.new_page()
+    view.goto(harness.url_of(base, out))
+    view.wait_for_function("window.decodesDone !== undefined")
+    view.evaluate("() => window.decodesDone")
+    srz_time = view.text_content("#srz-time")
+    avif_time = view.text_content("#avif-time")
+    provenance = view.text_content("#srz-provenance")
+    view.close()
+    assert srz_time.endswith(" ms"), srz_time
+    assert avif_time.endswith(" ms"), avif_time
+    assert provenance == comparison.panels[0].decoded.provenance

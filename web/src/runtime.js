@@ -20,6 +20,7 @@ export class Runtime {
     this.threads = threads;
     this.device = device;
     this.cache = new Map();
+    this.networkMs = 0; // time spent in session.run, summed (the rest of a decode is JS)
   }
 
   once(key, make) {
@@ -106,6 +107,9 @@ export class Runtime {
     const ort = await this.ort();
     const feeds = {};
     for (const [name, [data, dims]] of Object.entries(inputs)) feeds[name] = new ort.Tensor('float32', data, dims);
-    return session.run(feeds);
+    const t0 = performance.now();
+    const outputs = await session.run(feeds);
+    this.networkMs += performance.now() - t0;
+    return outputs;
   }
 }

@@ -180,14 +180,16 @@ async ([src, options]) => {
   const bytes = new Uint8Array(await (await fetch(src)).arrayBuffer());
   const runtime = window.srzRuntime;
   const t0 = performance.now();
+  const net0 = runtime.networkMs;
   try {
     const out = await srz.decode(bytes, { ...options, runtime });
     const ms = performance.now() - t0;
+    const networkMs = runtime.networkMs - net0;
     let binary = '';
     for (let i = 0; i < out.pixels.length; i += 0x8000) {
       binary += String.fromCharCode.apply(null, out.pixels.subarray(i, i + 0x8000));
     }
-    return { ok: true, ms, width: out.width, height: out.height, channels: out.channels,
+    return { ok: true, ms, networkMs, width: out.width, height: out.height, channels: out.channels,
              pixels: btoa(binary), report: out.report };
   } catch (err) {
     return { ok: false, kind: err.kind || err.name, message: err.message };
