@@ -40,7 +40,9 @@ export class SrzImage extends HTMLElement {
 
   async load() {
     const src = this.getAttribute('src');
-    if (!src) return;
+    const key = `${src}|${this.getAttribute('upscaler')}|${this.getAttribute('models')}`;
+    if (!src || key === this.requested) return; // attribute and connect callbacks both ask
+    this.requested = key;
     this.complete = false;
     const started = performance.now();
     try {
