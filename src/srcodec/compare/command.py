@@ -51,6 +51,15 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--effort", type=int, default=DEFAULT_EFFORT, help="srcodec's encoder effort 1-9"
     )
+    p.add_argument(
+        "--browser-decode",
+        action="store_true",
+        help="write a page that decodes the srcodec stream in the browser (web/ decoder) beside "
+        "the browser's own decode of the matched-size AVIF, with decode times; the .srz and "
+        ".avif files go beside the page, which must be served over HTTP",
+    )
+    p.add_argument("--decoder-url", help="with --browser-decode: URL of web/src/index.js")
+    p.add_argument("--models-url", help="with --browser-decode: URL of the models folder")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=run)
     return p
@@ -71,6 +80,11 @@ def run(args: argparse.Namespace) -> int:
         msg = f"--out {out}: folder {out.parent} does not exist"
         raise FileError(msg)
     specs = build.parse_specs(args.codec)  # bad specs fail before any encode
+    if args.browser_decode:
+        from srcodec.compare import browser
+
+        if args.decoder_url is None or args.models_url is None:
+            browser.default_urls(out)  # no web/ decoder: say so before encoding
     progress = None if args.quiet else (lambda text: print(text, file=sys.stderr))
     comparison = build.build(
         image,
@@ -80,6 +94,12 @@ def run(args: argparse.Namespace) -> int:
         effort=args.effort,
         progress=progress,
     )
+    if args.browser_decode:
+        written = browser.write(comparison, specs, out, args.decoder_url, args.models_url)
+        if not args.quiet:
+            names = ", ".join(str(p) for p in written)
+            print(f"wrote {names}; serve them over HTTP (ES modules do not load from file://)")
+        return 0
     blob = page.render(comparison).encode("utf-8")
     write_atomic(out, lambda f: f.write(blob))
     if not args.quiet:

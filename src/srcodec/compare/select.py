@@ -39,6 +39,8 @@ class Decoded:
     over_budget: bool = False  # even the smallest setting is over the budget
     provenance: str = ""  # the srcodec decoder's sentence; "" for other codecs
     synthesized: bool = False  # a learned upscaler made detail above the transmitted size
+    data: bytes = b""  # the coded file, where the page needs it (srcodec streams)
+    quality: int | None = None  # the grid value a peer was coded at (to code it again)
 
 
 def decode_srz(data: bytes, label: str, over_budget: bool = False) -> Decoded:
@@ -65,6 +67,7 @@ def decode_srz(data: bytes, label: str, over_budget: bool = False) -> Decoded:
         over_budget,
         report.provenance,
         synthesized,
+        data,
     )
 
 
@@ -83,7 +86,7 @@ def code_at(rgb: np.ndarray, spec: CodecSpec, quality: int) -> Decoded:
         msg = f"codec spec {spec.text!r} at quality {quality}: {exc}"
         raise UsageError(msg) from None
     settings = ", ".join([f"quality {quality}", *_params(spec)])
-    return Decoded(spec.name, settings, coded.num_bytes, np.array(coded.decoded))
+    return Decoded(spec.name, settings, coded.num_bytes, np.array(coded.decoded), quality=quality)
 
 
 def _params(spec: CodecSpec) -> list[str]:

@@ -1,0 +1,287 @@
+"""The browser decoder (web/) in headless Chromium, compared with the Python decoder.
+
+Every conformance vector: valid ones decode (the LR image bit-exact for the pixel bases, the
+learned base's symbols identical and its LR within `lr_tolerance`, the strength tile levels
+identical, the bicubic output bit-exact), invalid ones raise the same error kind. A few
+Kodak streams with learned tools: pixels within PIXEL_TOLERANCE of the Python decoder's
+(web/README.md says why) and the same provenance sentence.
+
+Needs /usr/bin/chromium, playwright and onnxruntime-web (`npm ci --prefix web`, which the
+fixture runs itself when web/node_modules is missing). Until the package ships ONNX files
+(docs/onnx.md), the models the browser reads are exported here from the .npz weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pytest
+from conftest import KODAK
+from PIL import Image
+
+import srcodec
+from srcodec.errors import FormatError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "web" / "test"))
+import harness  # noqa: E402 - web/test is not a package
+
+VECTORS = ROOT / "bitstream_spec" / "vectors"
+EXPECTED = json.loads((VECTORS / "expected.json").read_text())
+# a learned tool's output may differ by one level where float32 sums round differently
+# (onnxruntime-web's WASM kernels vs torch's); measured: max 1 on < 1e-5 of the samples
+PIXEL_TOLERANCE = 1
+PIXEL_FRACTION = 1e-3
+KODAK_CASES = {
+    "kodim23-avif-x2-restore": ("kodim23", {"base": "avif", "quality": 50, "scale": 2}),
+    "kodim05-avif-x1-restore": ("kodim05", {"base": "avif", "quality": 40, "scale": 1}),
+    "kodim23-learned-x2-restore": ("kodim23", {"base": "learned", "quality": 50, "scale": 2}),
+    "kodim23-avif-x2-cnn": ("kodim23", {"base": "avif", "quality": 50, "scale": 2}),
+}
+
+pytestmark = [
+    pytest.mark.skipif(
+        not harness.CHROMIUM.exists(),
+        reason="no /usr/bin/chromium (Debian: apt-get install -y chromium; .ci/run does)",
+    ),
+    pytest.mark.skipif(
+        importlib.util.find_spec("playwright") is None,
+        reason="playwright is not installed (pip install -e '.[test]')",
+    ),
+    pytest.mark.skipif(
+        not harness.ORT.exists() and shutil.which("npm") is None,
+        reason="onnxruntime-web is not installed and there is no npm to install it",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def tab() -> Iterator[tuple[Any, str]]:
+    from playwright.sync_api import sync_playwright
+
+    harness.ensure_npm()
+    models, _ = harness.model_folder()
+    with harness.serve() as base, sync_playwright() as p:
+        browser = harness.launch(p)
+        yield harness.open_page(browser, base, models), base
+        browser.close()
+
+
+def sha(data: bytes | np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(data).tobytes()).hexdigest()
+
+
+def _pixels(out: dict[str, Any]) -> np.ndarray:
+    shape = (out["height"], out["width"], out["channels"])
+    return np.frombuffer(out["pixels"], np.uint8).reshape(shape)
+
+
+def _python(data: bytes, **options: Any) -> np.ndarray | str:
+    """The Python decoder's pixels (H x W x C), or the kind of error it raises."""
+    try:
+        img = np.asarray(srcodec.decode(data, **options))
+    except FormatError as exc:
+        return type(exc).__name__
+    return img.reshape(img.shape[0], img.shape[1], -1)
+
+
+VALID = sorted(n for n, e in EXPECTED.items() if "error" not in e)
+INVALID = sorted(n for n, e in EXPECTED.items() if "error" in e)
+
+
+@pytest.mark.parametrize("name", INVALID)
+def test_invalid_vector_same_error(tab: tuple[Any, str], name: str) -> None:
+    page, base = tab
+    out = harness.decode(page, harness.url_of(base, VECTORS / name))
+    assert not out["ok"], out
+    assert out["kind"] == EXPECTED[name]["error"], out
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_valid_vector_lr(tab: tuple[Any, str], name: str) -> None:
+    page, base = tab
+    expected = EXPECTED[name]
+    out = harness.decode(page, harness.url_of(base, VECTORS / name), lrOnly=True)
+    assert out["ok"], out
+    lr = _pixels(out)
+    if "symbols_sha256" in expected:
+        reference = np.asarray(Image.open(VECTORS / name.replace(".srz", ".lr.png")))
+        diff = np.abs(lr.reshape(reference.shape).astype(int) - reference)
+        assert diff.max() <= expected["lr_tolerance"]
+    else:  # the browser's own AVIF/WebP/JPEG/PNG decode: bit-exact with Pillow's
+        assert sha(lr) == expected["lr_sha256"]
+
+
+SYMBOLS_JS = """
+async (src) => {
+  const bytes = new Uint8Array(await (await fetch(src)).arrayBuffer());
+  const stream = await srz.readStream(bytes);
+  const size = [stream.header.lrWidth, stream.header.lrHeight];
+  const { symbols } = await srz.decodeSymbols(window.srzRuntime, stream.basePayload, size);
+  const digest = await crypto.subtle.digest('SHA-256', BigInt64Array.from(symbols, BigInt));
+  return Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, '0')).join('');
+}
+"""
+
+LEVELS_JS = """
+async (src) => {
+  const bytes = new Uint8Array(await (await fetch(src)).arrayBuffer());
+  const stream = await srz.readStream(bytes);
+  const { levels } = srz.strengthLevels(stream.strength, stream.header.width, stream.header.height);
+  const digest = await crypto.subtle.digest('SHA-256', levels);
+  return Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, '0')).join('');
+}
+"""
+
+
+@pytest.mark.parametrize("name", [n for n in VALID if "symbols_sha256" in EXPECTED[n]])
+def test_learned_base_symbols_identical(tab: tuple[Any, str], name: str) -> None:
+    page, base = tab
+    digest = page.evaluate(SYMBOLS_JS, harness.url_of(base, VECTORS / name))
+    assert digest == EXPECTED[name]["symbols_sha256"]
+
+
+@pytest.mark.parametrize("name", [n for n in VALID if "strength_levels_sha256" in EXPECTED[n]])
+def test_strength_levels_identical(tab: tuple[Any, str], name: str) -> None:
+    page, base = tab
+    digest = page.evaluate(LEVELS_JS, harness.url_of(base, VECTORS / name))
+    assert digest == EXPECTED[name]["strength_levels_sha256"]
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_valid_vector_full_decode_matches_python(tab: tuple[Any, str], name: str) -> None:
+    """The whole decode, as the stream asks (RAISR, which the browser lacks, and the vectors'
+    placeholder model hashes: as bicubic, which Python decodes too)."""
+    page, base = tab
+    data = (VECTORS / name).read_bytes()
+    options: dict[str, Any] = {}
+    if EXPECTED[name]["upscaler"] == "raisr" or isinstance(_python(data), str):
+        options = {"upscaler": "bicubic"}
+    reference = _python(data, **options)
+    out = harness.decode(page, harness.url_of(base, VECTORS / name), **options)
+    assert out["ok"], out
+    pixels = _pixels(out)
+    if "decoded_sha256" in EXPECTED[name]:
+        assert sha(pixels) == EXPECTED[name]["decoded_sha256"]
+    diff = np.abs(pixels.astype(int) - reference)
+    tolerance = EXPECTED[name].get("lr_tolerance", 0)  # the learned base's float synthesis
+    assert diff.max() <= tolerance
+
+
+def test_unknown_tool_refused_like_python(tab: tuple[Any, str]) -> None:
+    """A stream naming a model this install lacks: UnsupportedError in both decoders."""
+    page, base = tab
+    name = "avif444-rgb-32x24-s1-q40-restore-hash.srz"
+    assert _python((VECTORS / name).read_bytes()) == "UnsupportedError"
+    out = harness.decode(page, harness.url_of(base, VECTORS / name))
+    assert out["kind"] == "UnsupportedError"
+
+
+@pytest.fixture(scope="module")
+def kodak_streams() -> dict[str, Path]:
+    if not (KODAK / "kodim23.png").exists():
+        pytest.skip("../shared/datasets/kodak is not beside the checkout")
+    folder = harness.FIXTURES / "streams"
+    folder.mkdir(parents=True, exist_ok=True)
+    streams = {}
+    for name, (image, options) in KODAK_CASES.items():
+        path = folder / f"{name}.srz"
+        if not path.exists():
+            tool = name.rsplit("-", 1)[1]
+            path.write_bytes(srcodec.encode(KODAK / f"{image}.png", upscaler=tool, **options))
+        streams[name] = path
+    return streams
+
+
+@pytest.mark.parametrize("name", sorted(KODAK_CASES))
+def test_kodak_stream_matches_python(
+    tab: tuple[Any, str], kodak_streams: dict[str, Path], name: str
+) -> None:
+    page, base = tab
+    data = kodak_streams[name].read_bytes()
+    reference, report = srcodec.decode_with_report(data)
+    lr = np.asarray(srcodec.decode(data, lr_only=True))
+    out_lr = harness.decode(page, harness.url_of(base, kodak_streams[name]), lrOnly=True)
+    # the LR image: bit-exact (AVIF through the browser's decoder, or the learned base)
+    assert sha(_pixels(out_lr).reshape(lr.shape)) == sha(lr)
+    out = harness.decode(page, harness.url_of(base, kodak_streams[name]))
+    assert out["ok"], out
+    diff = np.abs(_pixels(out).astype(int) - np.asarray(reference))
+    assert diff.max() <= PIXEL_TOLERANCE
+    assert (diff > 0).mean() <= PIXEL_FRACTION
+    assert out["report"]["provenance"] == report.provenance
+
+
+ELEMENT_JS = """
+async (src) => {
+  const el = document.createElement('srz-img');
+  const loaded = new Promise((ok, fail) => {
+    el.addEventListener('load', ok); el.addEventListener('error', e => fail(e.detail)); });
+  el.setAttribute('models', window.srzRuntime.models);
+  el.setAttribute('alt', 'a test image');
+  el.setAttribute('src', src);
+  document.body.append(el);
+  await loaded;
+  const canvas = el.shadowRoot.querySelector('canvas');
+  return { width: el.naturalWidth, height: canvas.height, label: canvas.getAttribute('aria-label'),
+           description: canvas.getAttribute('aria-description'), title: canvas.title };
+}
+"""
+
+
+def test_element_shows_stream_with_provenance(tab: tuple[Any, str]) -> None:
+    page, base = tab
+    name = "png-rgb-7x5-s2.srz"
+    out = page.evaluate(ELEMENT_JS, harness.url_of(base, VECTORS / name))
+    _, report = srcodec.decode_with_report((VECTORS / name).read_bytes())
+    assert (out["width"], out["height"]) == (7, 5)
+    assert out["label"] == "a test image"
+    assert out["description"] == out["title"] == report.provenance
+
+
+BROWSER_PAGE_SPECS = ("avif:quality=0:100:10,speed=9", "jpeg:quality=5:95:10")
+
+
+def test_compare_browser_decode_page(tab: tuple[Any, str], tmp_path: Path) -> None:
+    """`srcodec compare --browser-decode`: the page decodes the stream in the browser beside
+    the browser's AVIF decode and shows both times and the provenance sentence."""
+    from srcodec.compare import browser, build
+
+    page, base = tab
+    image = tmp_path / "crop.png"
+    source = KODAK / "kodim23.png"
+    if source.exists():
+        Image.open(source).convert("RGB").crop((300, 100, 396, 164)).save(image)
+    else:
+        from conftest import synthetic
+
+        Image.fromarray(synthetic(96, 64)).save(image)
+    specs = build.parse_specs(BROWSER_PAGE_SPECS)
+    comparison = build.build(image, specs, effort=2)
+    folder = harness.FIXTURES / "compare"  # inside the served tree: relative URLs resolve
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / "page.html"
+    models = page.evaluate("() => window.srzRuntime.models")
+    written = browser.write(comparison, specs, out, models_url=models)  # default decoder URL
+    assert [p.name for p in written] == ["page.html", "page.srz", "page.avif"]
+    view = page.context.browser.new_page()
+    view.goto(harness.url_of(base, out))
+    view.wait_for_function("window.decodesDone !== undefined")
+    view.evaluate("() => window.decodesDone")
+    srz_time = view.text_content("#srz-time")
+    avif_time = view.text_content("#avif-time")
+    provenance = view.text_content("#srz-provenance")
+    view.close()
+    assert srz_time.endswith(" ms"), srz_time
+    assert avif_time.endswith(" ms"), avif_time
+    assert provenance == comparison.panels[0].decoded.provenance

@@ -1,0 +1,70 @@
+// Integer-table entropy decoding of the learned base's latents (payload version 0) and the
+// escape values; mirrors srcodec.entropy.
+
+import { AnsDecoder, ansWords, categoricalCdf } from './ans.js';
+import { CorruptError } from './errors.js';
+
+export const MAX_ESCAPE = 1 << 15;
+
+/** Rows of an int32 (rows x K) table -> one constriction-equal cdf per row. */
+export function tableCdfs(table) {
+  const [rows, k] = table.shape;
+  const out = [];
+  for (let r = 0; r < rows; r++) out.push(categoricalCdf(table.data.subarray(r * k, (r + 1) * k)));
+  return out;
+}
+
+/** Runs run(decoder) over the words; words left over are CorruptError. */
+export function decoding(run, bytes) {
+  const decoder = new AnsDecoder(ansWords(bytes));
+  run(decoder);
+  if (!decoder.isEmpty()) throw new CorruptError('learned entropy-coded data has words left after the last symbol');
+}
+
+/** The zigzag LEB128 escape values, exactly `count` of them. */
+export function unzigzag(data, count) {
+  const values = new Int32Array(count);
+  let pos = 0;
+  for (let i = 0; i < count; i++) {
+    let z = 0;
+    let shift = 0;
+    for (;;) {
+      if (pos >= data.length) throw new CorruptError('truncated: learned escape values end early');
+      const byte = data[pos++];
+      z += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+      if (!(byte & 0x80)) break;
+      if (shift > 21) throw new CorruptError('learned escape value too long');
+    }
+    const v = z % 2 ? -(z + 1) / 2 : z / 2;
+    if (Math.abs(v) > MAX_ESCAPE) throw new CorruptError(`learned escape value ${v} outside +-${MAX_ESCAPE}`);
+    values[i] = v;
+  }
+  if (pos !== data.length) throw new CorruptError(`${data.length - pos} bytes after the learned escape values`);
+  return values;
+}
+
+/** Table indices (Int32Array, channel-major) -> values; escapes in the same order. */
+export function fromIndices(index, escapes, radius) {
+  let count = 0;
+  const escape = 2 * radius + 1;
+  for (let i = 0; i < index.length; i++) if (index[i] === escape) count++;
+  const escaped = unzigzag(escapes, count);
+  const values = new Int32Array(index.length);
+  let e = 0;
+  for (let i = 0; i < index.length; i++) values[i] = index[i] === escape ? escaped[e++] : index[i] - radius;
+  return values;
+}
+
+/** Version 0: channel c with table row c, each channel in raster order -> values (C * n). */
+export function decodeChannels(words, escapes, table, n) {
+  const cdfs = tableCdfs(table);
+  const index = new Int32Array(cdfs.length * n);
+  decoding((decoder) => {
+    for (let c = 0; c < cdfs.length; c++) {
+      const cdf = cdfs[c];
+      for (let i = 0; i < n; i++) index[c * n + i] = decoder.decode(cdf);
+    }
+  }, words);
+  return fromIndices(index, escapes, (table.shape[1] - 2) / 2);
+}
