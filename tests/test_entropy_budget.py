@@ -12,7 +12,7 @@ import pytest
 import srcodec
 from srcodec import entropy, fuzz
 from srcodec import format as fmt
-from srcodec.base import learned
+from srcodec.base import learned, learned_budget
 from srcodec.errors import CorruptError
 from srcodec.format.strength import StrengthChunk
 from srcodec.upscale import strength
@@ -72,13 +72,14 @@ def test_encoder_codes_a_free_final_run_within_the_budget(version: int) -> None:
     """Latents at -R (table index 0) at the end of the decode order cost no words; the
     encoder moves the last one a step so that the decoder accepts the payload."""
     m = learned.model()
-    symbols = np.full((len(m.tables), 3, 5), -learned._radius(m, version), np.int64)
+    context = m.context if version else None
+    symbols = np.full((len(m.tables), 3, 5), -learned_budget.radius(m.tables, context), np.int64)
     symbols[0, 0, 0] += 1
     payload = learned.code(m, symbols, 50, version)
     back, _, _ = learned.decode_symbols(payload, (5 * 16, 3 * 16))
     changed = np.argwhere(back != symbols)
     assert len(changed) == 1
-    assert tuple(changed[0]) == learned._last_decoded(m, symbols, version)
+    assert tuple(changed[0]) == learned_budget.last_decoded(context, symbols)
 
 
 @pytest.mark.parametrize("quality", [0, 100])
@@ -90,7 +91,9 @@ def test_real_encodes_fit_the_budget_with_room(quality: int, w: int, h: int) -> 
     m = learned.model()
     symbols = learned.analyse(m.net, np.clip(img, 0, 255).astype(np.uint8), quality)
     for version in (0, 1):
-        words, _, units = learned._entropy_code(m, symbols, version)
+        context = m.context if version else None
+        words, _ = learned_budget.code(m.tables, context, symbols)
+        units = learned_budget.units(m.tables, context, symbols)
         assert units / entropy.COST_ONE <= 32 * (len(words) // 4)  # without the slack
         back, _, _ = learned.decode_symbols(learned.code(m, symbols, quality, version), (w, h))
         assert np.array_equal(back, symbols)

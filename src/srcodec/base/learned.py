@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from srcodec import entropy
-from srcodec.base import learned_context
+from srcodec.base import learned_budget, learned_context
 from srcodec.base.learned_context import ContextModel
 from srcodec.errors import (
     BackendUnavailableError,
@@ -257,55 +257,12 @@ def decode_symbols(payload: bytes, size: tuple[int, int]) -> tuple[np.ndarray, i
 
 def code(m: Model, symbols: np.ndarray, quality: int, version: int) -> bytes:
     """Latents (M, h, w) -> payload of `version`: 0 with the per-channel tables, 1 with the
-    model's context model. The payload always fits the decoder's information budget
-    (srcodec.entropy): symbols at the end of the decode order that equal -R (table index 0)
-    cost no words in constriction's ANS, so if they alone overspend it, the last one is
-    coded as -R + 1 (one latent step, where the decoder would otherwise refuse the stream)."""
+    model's context model; always within the decoder's information budget (learned_budget)."""
     if version == 1 and m.context is None:
         msg = f"learned base model {m.hash.hex()} has no context model (payload version 1)"
         raise UnsupportedError(msg)
-    words, escapes, units = _entropy_code(m, symbols, version)
-    if not _within_budget(words, units, symbols.size):
-        where = _last_decoded(m, symbols, version)
-        if symbols[where] == -_radius(m, version):  # table index 0: free at the end
-            symbols = symbols.copy()
-            symbols[where] += 1
-            words, escapes, units = _entropy_code(m, symbols, version)
-    if not _within_budget(words, units, symbols.size):  # not reachable by the ANS bound
-        msg = "learned base: the latents do not fit the payload's information budget"
-        raise SrcodecError(msg)
+    words, escapes = learned_budget.code(m.tables, m.context if version == 1 else None, symbols)
     return pack(version, m.hash, quality, words, escapes)
-
-
-def _entropy_code(m: Model, symbols: np.ndarray, version: int) -> tuple[bytes, bytes, int]:
-    """(words, escapes, cost units of the symbols) for payload `version`."""
-    if version == 1:
-        assert m.context is not None
-        return learned_context.encode_counted(symbols, m.context)
-    flat = symbols.reshape(len(symbols), -1)
-    words, escapes = entropy.encode(flat, m.tables)
-    index, _ = entropy.to_indices(flat, _radius(m, 0))
-    return words, escapes, entropy.information(index, m.tables)
-
-
-def _within_budget(words: bytes, units: int, count: int) -> bool:
-    n_words = len(words) // 4
-    return entropy.fits(units, n_words) and (n_words > 0 or count == 0)
-
-
-def _radius(m: Model, version: int) -> int:
-    tables = m.context.tables if version == 1 and m.context is not None else m.tables
-    return (tables.shape[1] - 2) // 2
-
-
-def _last_decoded(m: Model, symbols: np.ndarray, version: int) -> tuple[int, int, int]:
-    """Index (c, y, x) of the latent a decoder reads last."""
-    channels, h, w = symbols.shape
-    if version == 0:
-        return channels - 1, h - 1, w - 1
-    assert m.context is not None
-    c, flat = learned_context.last_decoded(symbols, m.context)
-    return c, flat // w, flat % w
 
 
 def to_version_0(payload: bytes, size: tuple[int, int]) -> bytes:
