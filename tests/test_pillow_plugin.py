@@ -70,3 +70,53 @@ def test_a_corrupt_stream_is_not_identified(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(Image.UnidentifiedImageError):
         Image.open(path)
+
+
+def _learned_header_only(width: int, height: int) -> bytes:
+    """A learned-base stream of a declared size whose payload has no words (31 bytes at
+    13000 x 13000): Pillow's budget must stop it, whatever the entropy decoder would say."""
+    from srcodec import fuzz
+
+    return fuzz.crafted((width, height))["learned-empty-words"]
+
+
+def test_pixel_limit_follows_pillows_max_image_pixels(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = srcodec.encode(synthetic(40, 30), base="png", scale=1)  # 1200 pixels
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    with pytest.warns(Image.DecompressionBombWarning), Image.open(io.BytesIO(data)) as img:
+        img.load()
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 500)
+    with pytest.raises(Image.DecompressionBombError):
+        Image.open(io.BytesIO(data))
+    # no limit: a header beyond the decoder's default pixel limit still opens (not decoded)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
+    with Image.open(io.BytesIO(_learned_header_only(14000, 14000))) as img:
+        assert img.size == (14000, 14000)
+
+
+def test_memory_cap_refuses_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = srcodec.encode(synthetic(64, 48), base="png", scale=2)
+    monkeypatch.setattr(srcodec.pillow, "MAX_MEMORY", 1 << 20)
+    with Image.open(io.BytesIO(data)) as img, pytest.raises(srcodec.LimitError, match="MiB"):
+        img.load()
+    monkeypatch.setattr(srcodec.pillow, "MAX_MEMORY", None)
+    with Image.open(io.BytesIO(data)) as img:
+        img.load()
+
+
+def test_default_budget_stops_a_tiny_hostile_file_without_torch(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.srz"
+    path.write_bytes(_learned_header_only(13000, 13000))
+    code = (
+        "import sys, warnings; from PIL import Image; import srcodec, srcodec.pillow\n"
+        "warnings.simplefilter('ignore', Image.DecompressionBombWarning)\n"
+        f"img = Image.open({str(path)!r})\n"
+        "try:\n"
+        "    img.thumbnail((64, 64))\n"
+        "except srcodec.LimitError as exc:\n"
+        "    assert 'memory limit' in str(exc), exc\n"
+        "else:\n"
+        "    raise SystemExit('decoded')\n"
+        "assert 'torch' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -167,6 +167,21 @@ def bad_strength_vectors(raisr: bytes) -> dict[str, tuple[bytes, str]]:
     }
 
 
+def bad_entropy_vectors() -> dict[str, tuple[bytes, str]]:
+    """ANS words that cannot hold the symbols they decode to (spec §6.1.1, §3.5): the
+    fuzzer's crafted streams, the learned one declaring 13000 x 13000 in 31 bytes, and a
+    learned payload whose words are not whole 4-byte words at that size."""
+    from srcodec import fuzz
+    from srcodec.base import learned
+
+    crafted = fuzz.crafted((13000, 13000))
+    stream = fmt.read(crafted["learned-empty-words"])
+    model_hash = learned.unpack(stream.base_payload)[1]
+    stream.base_payload = learned.pack(1, model_hash, 50, b"\x01\x02\x03", b"")
+    out = {f"bad-{name}": (data, "CorruptError") for name, data in crafted.items()}
+    return out | {"bad-learned-words-misaligned": (fmt.write(stream), "CorruptError")}
+
+
 def bad_vectors(good: bytes) -> dict[str, tuple[bytes, str]]:
     sig = fmt.SIGNATURE
     head = fmt.read(good).header
@@ -266,7 +281,11 @@ def main() -> None:
         if entry["upscaler"] == "bicubic" and entry["base"] != "learned":
             entry["decoded_sha256"] = sha(np.asarray(srcodec.decode(data)))
         expected[f"{name}.srz"] = entry
-    bad = bad_vectors(good["png-rgb-7x5-s2"]) | bad_strength_vectors(good["png-rgb-16x16-s2-raisr"])
+    bad = (
+        bad_vectors(good["png-rgb-7x5-s2"])
+        | bad_strength_vectors(good["png-rgb-16x16-s2-raisr"])
+        | bad_entropy_vectors()
+    )
     for name, (data, error) in bad.items():
         (OUT / f"{name}.srz").write_bytes(data)
         expected[f"{name}.srz"] = {"error": error}

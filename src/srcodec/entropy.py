@@ -9,6 +9,14 @@ reaches the coder, which is the failure CompressAI's issues #279/#340 describe.
 
 Values outside -R..R are coded as the escape symbol plus the value itself, zigzag LEB128,
 in a separate byte string; |value| is capped at MAX_ESCAPE (the encoder clamps).
+
+Information budget (spec §6.1.1): constriction's empty stack decodes symbol 0 forever, so a
+few words could otherwise stand for any number of symbols. Symbol k of a table row costs
+log2(TOTAL / counts[k]) bits; the symbols a payload decodes may cost at most
+(32 * words + SLACK_BITS) * MARGIN / (MARGIN - 1) bits, and no words hold no symbols. ANS
+spends within 1/256 of a symbol's cost while its state is above 2**32 and a bounded amount
+below it, so every stream an encoder writes without a free run of symbol 0 at its end fits.
+Costs are counted in 1/COST_ONE bits, rounded down, and compared in exact integers.
 """
 
 from __future__ import annotations
@@ -24,6 +32,10 @@ if TYPE_CHECKING:
 
 TOTAL = 1 << 16
 MAX_ESCAPE = 1 << 15
+WORD_BITS = 32
+COST_ONE = 1 << 12  # cost units per bit
+SLACK_BITS = 64  # the state's two words, and what ANS spends on the last symbols
+MARGIN = 128  # the symbols' information may exceed the words' bits by 1/(MARGIN - 1)
 
 
 def quantize_pmf(pmf: np.ndarray) -> np.ndarray:
@@ -48,6 +60,38 @@ def check_tables(counts: np.ndarray) -> None:
     if (counts < 1).any() or (counts.sum(1) != TOTAL).any():
         msg = f"every table row must be positive and sum to {TOTAL}"
         raise ValueError(msg)
+
+
+def cost_units(counts: np.ndarray) -> np.ndarray:
+    """int64 costs of each table entry, log2(TOTAL / count) in 1/COST_ONE bits rounded
+    down (a lower bound whatever the float rounding, so the budget never refuses early)."""
+    bits = np.log2(TOTAL / np.asarray(counts, np.float64))
+    return np.maximum(np.floor(bits * COST_ONE - 1e-6), 0).astype(np.int64)
+
+
+def fits(units: int, n_words: int) -> bool:
+    """Can n_words ANS words hold symbols costing `units` (1/COST_ONE bits)? Exact integers."""
+    return units * (MARGIN - 1) <= (WORD_BITS * n_words + SLACK_BITS) * COST_ONE * MARGIN
+
+
+def check_budget(units: int, n_words: int, symbols: int) -> None:
+    """CorruptError unless n_words can hold `symbols` symbols costing `units` (see fits);
+    no words hold no symbols (the empty stack decodes symbol 0 without end)."""
+    if symbols and not n_words:
+        msg = f"entropy-coded data is empty but must hold {symbols} symbols"
+        raise CorruptError(msg)
+    if not fits(units, n_words):
+        msg = (
+            f"entropy-coded data of {n_words} words cannot hold its symbols "
+            f"(at least {units // COST_ONE} bits)"
+        )
+        raise CorruptError(msg)
+
+
+def information(index: np.ndarray, counts: np.ndarray) -> int:
+    """Cost units of table indices (C, n), row c coded with table row c."""
+    costs = cost_units(counts)
+    return int(np.take_along_axis(costs, index.reshape(len(counts), -1), 1).sum())
 
 
 def categoricals(counts: np.ndarray) -> list:
@@ -163,15 +207,22 @@ def decoding(run: Callable[[Any], None], words: bytes) -> None:
 
 def decode(words: bytes, escapes: bytes, counts: np.ndarray, n: int) -> np.ndarray:
     """Inverse of encode for (C, n) symbols, C = len(counts). Work and memory are bounded
-    by C * n (the caller derives n from the header's size); any inconsistency, including
-    words left over, raises CorruptError."""
+    by C * n (the caller derives n from the header's size) and, before anything is
+    allocated, by the words (the information budget, each channel at its cheapest symbol);
+    any inconsistency, including words left over, raises CorruptError."""
     check_tables(counts)
+    n_words = len(ans_words(words))
+    costs = cost_units(counts)
+    check_budget(n * int(costs.min(1).sum()), n_words, len(counts) * n)
     models = categoricals(counts)
     out = np.empty((len(counts), n), np.int64)
 
     def run(coder: Any) -> None:
+        spent = 0
         for c in range(len(counts)):
             out[c] = coder.decode(models[c], n)
+            spent += int(costs[c][out[c]].sum())
+            check_budget(spent, n_words, n)  # as soon as a channel overspends
 
     decoding(run, words)
     return from_indices(out, escapes, (counts.shape[1] - 2) // 2)

@@ -92,6 +92,44 @@ def seeds() -> list[bytes]:
     levels = rng.integers(0, 3, (4, 4)).astype(np.uint8)
     stream.strength = strength.write(strength.Strength(4, (20, 32, 40), levels))
     out.append(fmt.write(stream))
+    return out + list(crafted().values())
+
+
+def crafted(lr_size: tuple[int, int] = (1024, 1024)) -> dict[str, bytes]:
+    """Valid containers around entropy-coded data whose words cannot hold the symbols they
+    decode to (constriction's empty ANS stack decodes symbol 0 without end; spec §6.1.1,
+    §3.5): a learned base of `lr_size` with no words; a small one whose one word decodes a
+    single symbol and then that free run; chunk S with an empty map; chunk S whose one word
+    codes the first tile and leaves 63 "off" tiles free. Decoders refuse each."""
+    from srcodec import entropy, weights
+    from srcodec import format as fmt
+    from srcodec.base import learned, learned_context
+    from srcodec.format import ids
+    from srcodec.format.strength import StrengthChunk
+    from srcodec.upscale import strength
+
+    model_hash = weights.stream_hash(learned.MODEL)
+
+    def learned_stream(size: tuple[int, int], words: bytes) -> bytes:
+        head = fmt.Header(*size, scale=1, base=ids.BASE_LEARNED, quality=50)
+        return fmt.write(fmt.Stream(head, learned.pack(1, model_hash, 50, words, b"")))
+
+    out = {"learned-empty-words": learned_stream(lr_size, b"")}
+    m = learned.model()
+    if m.context is not None:  # -R everywhere (table index 0) but the first symbol decoded
+        symbols = np.full((len(m.tables), 4, 4), -m.context.radius, np.int64)
+        symbols[0, 0, 0] += 1
+        words, _ = learned_context.encode(symbols, m.context)
+        out["learned-free-run"] = learned_stream((64, 64), words)
+    image = np.full((128, 128, 3), 90, np.uint8)  # 8 x 8 output tiles of 16 px
+    raisr = fmt.read(srcodec.encode(image, scale=2, base="png", upscaler="raisr"))
+    raisr.strength = StrengthChunk(4, (32, 32, 32), 10, 10, b"")
+    out["strength-empty-map"] = fmt.write(raisr)
+    levels = np.zeros(64, np.int64)
+    levels[0] = strength.FULL
+    words, _ = entropy.encode(levels[None] - 1, strength._table(10, 10))
+    raisr.strength = StrengthChunk(4, (32, 32, 32), 10, 10, words)
+    out["strength-free-run"] = fmt.write(raisr)
     return out
 
 

@@ -6,6 +6,13 @@ decoding): `size`, `mode` and `info` (scale, base, quality, upscaler, LR size, p
 are known at once; pixels are decoded by srcodec on `load()`, with the stream's upscaler on
 the CPU or GPU (`device` "auto"). `img.save(path_or_file, format="SRZ", **keywords)` takes
 the keywords of `srcodec.encode` (quality, target_psnr, target_size, scale, effort, ...).
+
+Untrusted files get Pillow's budget: a header over `Image.MAX_IMAGE_PIXELS` warns
+(DecompressionBombWarning) and over twice that is refused (DecompressionBombError), checked
+by `Image.open` from the header alone (None lifts the limit, as for Pillow's formats); and
+`load()` refuses, before decoding, a stream whose decode would need more than `MAX_MEMORY`
+bytes by the estimate of SPEC §8 (srcodec.LimitError). Set `srcodec.pillow.MAX_MEMORY` to
+another number of bytes, or None for no limit.
 """
 
 from __future__ import annotations
@@ -19,6 +26,10 @@ from srcodec import format as fmt
 from srcodec.errors import SrcodecError
 from srcodec.format import ids
 from srcodec.format.container import MAGIC
+from srcodec.format.header import MAX_DIMENSION
+
+MAX_MEMORY: int | None = 2 << 30
+"""Bytes a decode through the plugin may need (SPEC §8's estimate; 2 GiB), None: no limit."""
 
 FORMAT = "SRZ"
 MIME = "image/x-srz"
@@ -43,6 +54,13 @@ def _accept(prefix: bytes) -> bool:
     return prefix[:3] == MAGIC
 
 
+def max_pixels() -> int:
+    """Pillow's error threshold, twice `Image.MAX_IMAGE_PIXELS`; without one, the format's
+    own bound. `Image.open` warns above MAX_IMAGE_PIXELS itself, from the header's size."""
+    limit = Image.MAX_IMAGE_PIXELS
+    return MAX_DIMENSION * MAX_DIMENSION if limit is None else 2 * int(limit)
+
+
 class SrzImageFile(ImageFile.ImageFile):
     format = FORMAT
     format_description = "srcodec learned image codec"
@@ -51,9 +69,10 @@ class SrzImageFile(ImageFile.ImageFile):
         from srcodec import stream_info
 
         data = self.fp.read()
+        anything = MAX_DIMENSION * MAX_DIMENSION  # Image.open checks the size just after
         try:
-            stream = fmt.read(data)
-            details = stream_info.info(data)
+            stream = fmt.read(data, max_pixels=anything)
+            details = stream_info.info(data, max_pixels=anything)
         except SrcodecError as exc:
             raise SyntaxError(str(exc)) from None
         h = stream.header
@@ -75,7 +94,9 @@ class SrzImageFile(ImageFile.ImageFile):
         if self.tile and getattr(self, "_srz", None) is not None:
             from srcodec import decoder
 
-            img, report = decoder.decode_with_report(self._srz)
+            img, report = decoder.decode_with_report(
+                self._srz, max_pixels=max_pixels(), max_memory=MAX_MEMORY
+            )
             img = img.convert(self.mode)
             self.info["srcodec"] = report.provenance
             if self.fp and self._exclusive_fp:

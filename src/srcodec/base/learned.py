@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from srcodec import entropy
-from srcodec.base import learned_context
+from srcodec.base import learned_budget, learned_context
 from srcodec.base.learned_context import ContextModel
 from srcodec.errors import (
     BackendUnavailableError,
@@ -257,14 +257,11 @@ def decode_symbols(payload: bytes, size: tuple[int, int]) -> tuple[np.ndarray, i
 
 def code(m: Model, symbols: np.ndarray, quality: int, version: int) -> bytes:
     """Latents (M, h, w) -> payload of `version`: 0 with the per-channel tables, 1 with the
-    model's context model."""
-    if version == 0:
-        words, escapes = entropy.encode(symbols.reshape(len(symbols), -1), m.tables)
-    elif m.context is None:
+    model's context model; always within the decoder's information budget (learned_budget)."""
+    if version == 1 and m.context is None:
         msg = f"learned base model {m.hash.hex()} has no context model (payload version 1)"
         raise UnsupportedError(msg)
-    else:
-        words, escapes = learned_context.encode(symbols, m.context)
+    words, escapes = learned_budget.code(m.tables, m.context if version == 1 else None, symbols)
     return pack(version, m.hash, quality, words, escapes)
 
 

@@ -205,29 +205,75 @@ def bucket_contexts(
 
 def encode(symbols: np.ndarray, model: ContextModel) -> tuple[bytes, bytes]:
     """int latents (C, h, w) -> (ANS words, escape bytes), as srcodec.entropy.encode."""
+    words, escapes, _ = encode_counted(symbols, model)
+    return words, escapes
+
+
+def encode_counted(symbols: np.ndarray, model: ContextModel) -> tuple[bytes, bytes, int]:
+    """encode, plus the symbols' cost units (srcodec.entropy's budget) and nothing more:
+    the encoder checks its payload against the decoder's budget with them."""
     import constriction
 
     index, escapes = entropy.to_indices(symbols, model.radius)
     models = entropy.categoricals(model.tables)
+    costs = entropy.cost_units(model.tables)
     segments: list[tuple[np.ndarray, Any]] = []
-    walk(index, model, lambda c, pos, t: segments.append((index[c].ravel()[pos], models[t])))
+    spent = 0
+
+    def visit(c: int, pos: np.ndarray, t: int) -> None:
+        nonlocal spent
+        values = index[c].ravel()[pos]
+        segments.append((values, models[t]))
+        spent += int(costs[t][values].sum())
+
+    walk(index, model, visit)
     coder = constriction.stream.stack.AnsCoder()
     for values, m in reversed(segments):  # a stack: the last encoded decodes first
         coder.encode_reverse(values.astype(np.int32), m)
-    return coder.get_compressed().astype("<u4").tobytes(), escapes
+    return coder.get_compressed().astype("<u4").tobytes(), escapes, spent
+
+
+def last_decoded(symbols: np.ndarray, model: ContextModel) -> tuple[int, int]:
+    """(channel, flat position) of the symbol a decoder reads last from latents (C, h, w)."""
+    index, _ = entropy.to_indices(symbols, model.radius)
+    last = (0, 0)
+
+    def visit(c: int, pos: np.ndarray, t: int) -> None:
+        nonlocal last
+        last = (c, int(pos[-1]))
+
+    walk(index, model, visit)
+    return last
+
+
+def cheapest_units(model: ContextModel) -> int:
+    """Cost units of one position's cheapest symbols over all channels: each channel's
+    cheapest symbol in any table its contexts can pick (the decoder's early budget bound)."""
+    cheapest = entropy.cost_units(model.tables).min(1)
+    return int(sum(int(cheapest[np.unique(row)].min()) for row in model.classes))
 
 
 def decode(
     words: bytes, escapes: bytes, model: ContextModel, shape: tuple[int, int, int]
 ) -> np.ndarray:
     """Inverse of encode for latents of `shape` (C, h, w); CorruptError on any
-    inconsistency. Work is bounded by C * h * w symbols and C * 2 * S coder calls."""
+    inconsistency. Work is bounded by C * h * w symbols and C * 2 * S coder calls, and
+    before anything is allocated by the words (srcodec.entropy's information budget)."""
+    n_words = len(entropy.ans_words(words))
+    positions = shape[1] * shape[2]
+    entropy.check_budget(positions * cheapest_units(model), n_words, shape[0] * positions)
     index = np.full(shape, model.radius, np.int64)
     models = entropy.categoricals(model.tables)
+    costs = entropy.cost_units(model.tables)
+    spent = 0
 
     def run(coder: Any) -> None:
         def visit(c: int, pos: np.ndarray, t: int) -> None:
-            index[c].reshape(-1)[pos] = coder.decode(models[t], len(pos))
+            nonlocal spent
+            values = coder.decode(models[t], len(pos))
+            index[c].reshape(-1)[pos] = values
+            spent += int(costs[t][values].sum())
+            entropy.check_budget(spent, n_words, 0)  # as soon as the words are overspent
 
         walk(index, model, visit)
 

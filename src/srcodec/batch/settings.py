@@ -12,6 +12,8 @@ from srcodec.errors import UsageError
 
 Mode = Literal["encode", "decode"]
 STREAM_SUFFIX = ".srz"
+# keywords that change which files are done or how fast, never an output's bytes
+NOT_SHAPING = ("device", "max_pixels", "max_memory")
 
 
 @dataclass(frozen=True)
@@ -27,10 +29,11 @@ class Settings:
     def key(self) -> str:
         """A digest of everything that shapes the outputs: the manifest keeps it per file,
         so a rerun with other settings redoes the files instead of trusting old outputs.
-        The device is left out (it changes speed, not bytes)."""
+        The device and the limits are left out (NOT_SHAPING: they change speed or which
+        files are refused, not bytes)."""
         shaped = asdict(self)
-        shaped["encode"] = {k: v for k, v in self.encode.items() if k != "device"}
-        shaped["decode"] = {k: v for k, v in self.decode.items() if k != "device"}
+        shaped["encode"] = {k: v for k, v in self.encode.items() if k not in NOT_SHAPING}
+        shaped["decode"] = {k: v for k, v in self.decode.items() if k not in NOT_SHAPING}
         text = json.dumps(shaped, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -84,6 +87,11 @@ def check(settings: Settings) -> None:
     e = settings.encode
     device.check((e if settings.mode == "encode" else settings.decode).get("device", "auto"))
     if settings.mode == "decode":
+        for name in ("max_pixels", "max_memory"):
+            limit = settings.decode.get(name)
+            if limit is not None and (type(limit) is not int or limit < 1):
+                msg = f"{name} must be a positive whole number, got {limit!r}"
+                raise UsageError(msg)
         upscaler = settings.decode.get("upscaler")
         if upscaler is not None:
             from srcodec.upscale import UPSCALERS

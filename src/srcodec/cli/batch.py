@@ -38,7 +38,7 @@ _ENCODE_ONLY = (
     "tune",
     "strip",
 )
-_DECODE_ONLY = ("lr_only", "format", "max_pixels")
+_DECODE_ONLY = ("lr_only", "format", "max_pixels", "max_memory")
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -131,6 +131,14 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         default=None,
         help="skip streams whose header declares more pixels (default: Pillow's bomb limit)",
     )
+    dec.add_argument(
+        "--max-memory",
+        type=arguments.positive,
+        metavar="MIB",
+        default=None,
+        help="skip, before decoding, a stream whose decode would need more than MIB mebibytes "
+        "(the estimate of SPEC section 8; per worker); default: no limit",
+    )
     p.set_defaults(func=run_command)
     return p
 
@@ -153,6 +161,8 @@ def settings_from(args: argparse.Namespace) -> Any:
             decode["upscaler"] = args.upscaler
         if args.max_pixels is not None:
             decode["max_pixels"] = args.max_pixels
+        if args.max_memory is not None:
+            decode["max_memory"] = args.max_memory << 20
         return Settings("decode", decode=decode, ext=image_extension(args.format or "png"))
     encode = {
         "quality": args.quality,

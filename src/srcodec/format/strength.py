@@ -5,9 +5,10 @@ per colour channel and per square tile, chosen by the encoder, which has the ori
     | q_off, q_half (1 byte each) | map words (ANS, little-endian uint32, rest of the chunk)
 
 q_off = q_half = 0: no map, every tile at full strength (the chunk ends after 6 bytes).
-Otherwise 1 <= q_off, 1 <= q_half, q_off + q_half <= 254 and the words code one level per
-tile (0 off, 1 half, 2 full), decoded by `srcodec.upscale.strength`. This module only checks
-the structure (pure Python, like the rest of `srcodec.format`).
+Otherwise 1 <= q_off, 1 <= q_half, q_off + q_half <= 254 and the words (at least one) code
+one level per tile (0 off, 1 half, 2 full), decoded by `srcodec.upscale.strength`, which
+also checks that they can hold the levels (srcodec.entropy's information budget). This module
+only checks the structure (pure Python, like the rest of `srcodec.format`).
 """
 
 from __future__ import annotations
@@ -69,5 +70,8 @@ class StrengthChunk:
             raise CorruptError(msg)
         elif len(words) % 4:
             msg = f"chunk 'S': map of {len(words)} bytes is not a whole number of 4-byte words"
+            raise CorruptError(msg)
+        elif not words:  # the empty ANS stack holds no levels (it decodes "off" forever)
+            msg = "chunk 'S': the header says there is a map, but the map is empty"
             raise CorruptError(msg)
         return cls(tile_log2, (g0, g1, g2), q_off, q_half, words)

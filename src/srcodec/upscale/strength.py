@@ -30,7 +30,7 @@ from srcodec.format.chunks import Chunk, encode_chunk
 from srcodec.format.strength import GAIN_MAX, GAIN_ONE, StrengthChunk
 
 LEVELS = 3  # off, half, full
-FULL = LEVELS - 1
+OFF, HALF, FULL = range(LEVELS)
 TILE_LOG2_CHOICES = (5, 6, 7)  # 32, 64, 128 px tiles tried by the encoder
 # dB of PSNR that 1 % more rate buys with AVIF on Kodak near the default quality (the slope of
 # the AVIF curve of docs/history.md, about 0.05 dB per 1 %); extra bytes must buy more than this.
@@ -74,18 +74,50 @@ def read(chunk: StrengthChunk, width: int, height: int) -> Strength:
     return Strength(chunk.tile_log2, chunk.gains, levels)
 
 
-def write(strength: Strength) -> StrengthChunk:
-    levels = strength.levels
-    if (levels == FULL).all():
-        return StrengthChunk(strength.tile_log2, strength.gains, 0, 0, b"")
+def _code(levels: np.ndarray) -> tuple[int, int, bytes, int]:
+    """(q_off, q_half, words, cost units of the levels) of a map with some tile not full."""
     counts = np.bincount(levels.ravel(), minlength=LEVELS)
     # the table is the histogram in 1/256 steps, every level at least 1/256
     q_off, q_half = (max(1, round(256 * c / levels.size)) for c in counts[:2])
     while q_off + q_half > 254:  # full and escape keep >= 1/256 each
         q_off, q_half = max(1, q_off - 1), max(1, q_half - 1)
-    values = levels.astype(np.int64).ravel()[None] - 1
-    words, escapes = entropy.encode(values, _table(q_off, q_half))
+    table = _table(q_off, q_half)
+    index = levels.astype(np.int64).ravel()[None]
+    words, escapes = entropy.encode(index - 1, table)
     assert not escapes  # levels are 0..2: never the escape symbol
+    return q_off, q_half, words, entropy.information(index, table)
+
+
+def decodable(strength: Strength) -> Strength:
+    """The same strength in a form every decoder accepts (spec §3.5). Off tiles at the end
+    of the map cost no words in constriction's ANS, but the decoder's information budget
+    counts them: an all-off map becomes gains 0 without a map (the same output), and one
+    whose trailing off tiles overspend the budget gets its last tile at half, which makes
+    every level cost its bits. Anything else is returned as it is."""
+    levels = strength.levels
+    if (levels == OFF).all():
+        return Strength(strength.tile_log2, (0, 0, 0), np.full_like(levels, FULL))
+    if (levels == FULL).all() or levels.flat[-1] != OFF:
+        return strength
+    _, _, words, units = _code(levels)
+    if entropy.fits(units, len(words) // 4):
+        return strength
+    levels = levels.copy()
+    levels.flat[-1] = HALF
+    return Strength(strength.tile_log2, strength.gains, levels)
+
+
+def write(strength: Strength) -> StrengthChunk:
+    """The chunk of `strength` made decodable (see `decodable`, which the encoder's fit
+    already applied, so the chunk decodes to what it measured)."""
+    strength = decodable(strength)
+    levels = strength.levels
+    if (levels == FULL).all():
+        return StrengthChunk(strength.tile_log2, strength.gains, 0, 0, b"")
+    q_off, q_half, words, units = _code(levels)
+    if not entropy.fits(units, len(words) // 4):  # not reachable by the ANS bound
+        msg = "chunk 'S': the tile map does not fit its information budget"
+        raise ValueError(msg)
     return StrengthChunk(strength.tile_log2, strength.gains, q_off, q_half, words)
 
 
@@ -138,7 +170,7 @@ def fit(original: np.ndarray, tool: np.ndarray, plain: np.ndarray, tile_log2: in
                 err = target[..., c] - change
                 errors[level] += _tile_sums((err * err).astype(np.int64), tile_log2)
         levels = errors.argmin(axis=0).astype(np.uint8)
-    return Strength(tile_log2, (gains[0], gains[1], gains[2]), levels)
+    return decodable(Strength(tile_log2, (gains[0], gains[1], gains[2]), levels))
 
 
 @dataclass(frozen=True)
