@@ -14,6 +14,7 @@ from srcodec.cli.status import progress_bar, report_stream, say
 from srcodec.errors import UsageError
 from srcodec.format.container import DEFAULT_MAX_PIXELS
 from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
+from srcodec.printable import printable
 from srcodec.search.effort import DEFAULT_EFFORT
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ def _source(args: argparse.Namespace) -> object:
     if args.input != STDIO and not args.first_frame:
         return image_io.load(args.input, max_pixels=args.max_pixels)
     data = stdin_bytes(args.input)
-    name = "standard input" if args.input == STDIO else args.input
+    name = "standard input" if args.input == STDIO else printable(args.input)
     try:
         with image_io.open_limited(
             io.BytesIO(data) if isinstance(data, bytes) else data, args.max_pixels
@@ -138,8 +139,11 @@ def _source(args: argparse.Namespace) -> object:
             img.seek(0)
             img.load()
             source = image_io.load(img)
-    except (UnidentifiedImageError, OSError) as exc:
-        msg = f"{name} is not an image Pillow reads ({exc})"
+    except UnidentifiedImageError:
+        msg = f"{name} is not an image format Pillow can read"
+        raise UsageError(msg) from None
+    except OSError as exc:  # Pillow's messages may carry a repr of the buffer: not shown
+        msg = f"{name} is not an image Pillow reads ({exc.strerror or type(exc).__name__})"
         raise UsageError(msg) from None
     if frames > 1:
         import warnings
