@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from srcodec.cli import arguments
 from srcodec.cli.exits import EXIT_OK
 from srcodec.cli.files import STDIO, check_paths, stdin_bytes
-from srcodec.cli.status import progress_bar, report_stream, say
+from srcodec.cli.status import naming_files, progress_bar, report_stream, say
 from srcodec.errors import UsageError
 from srcodec.format.container import DEFAULT_MAX_PIXELS
 from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
@@ -79,7 +79,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help=f"refuse input images larger than this (default {DEFAULT_MAX_PIXELS:,})",
     )
     enc.add_argument("-q", "--quiet", action="store_true", help="no status line")
-    enc.set_defaults(func=run)
+    enc.set_defaults(func=arguments.naming_flags(run, enc))
     return enc
 
 
@@ -89,12 +89,12 @@ def run(args: argparse.Namespace) -> int:
     check_paths(args.input, args.output, writes="srz")
     if args.input != STDIO and Path(args.input).is_dir():
         msg = (
-            f"{args.input} is a folder; encode one image at a time, "
+            f"{printable(args.input)} is a folder; encode one image at a time, "
             "or a folder with `srcodec batch SRC DST`"
         )
         raise UsageError(msg)
     if args.input != STDIO and not Path(args.input).exists():
-        msg = f"{args.input}: no such file"
+        msg = f"{printable(args.input)}: no such file"
         raise UsageError(msg)
     source = _source(args)
     with progress_bar(args, "encode", unit=" candidates") as progress:
@@ -102,16 +102,17 @@ def run(args: argparse.Namespace) -> int:
     if args.explain:
         lines = explanation.lines() if explanation else ["manual mode: nothing searched"]
         print("\n".join(lines), file=report_stream(args))
-    if args.output == STDIO:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    else:
-        image_io.write_atomic(args.output, lambda f: f.write(data))
+    with naming_files(args.input, args.output):
+        if args.output == STDIO:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            image_io.write_atomic(args.output, lambda f: f.write(data))
     i = stream_info.info(data)
     q = "" if i["quality"] is None else f" q{i['quality']}"
     say(
         args,
-        f"{args.output}: {i['file_bytes']} bytes, {i['bpp']:.4f} bpp; "
+        f"{printable(args.output)}: {i['file_bytes']} bytes, {i['bpp']:.4f} bpp; "
         f"{i['width']}x{i['height']} -> {i['lr_width']}x{i['lr_height']} "
         f"{i['base']}{q}, upscaler {i['upscaler']}",
     )

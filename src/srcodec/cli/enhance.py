@@ -10,6 +10,7 @@ from srcodec.cli.exits import EXIT_OK
 from srcodec.cli.files import check_paths
 from srcodec.cli.status import say
 from srcodec.errors import UsageError
+from srcodec.printable import printable
 
 if TYPE_CHECKING:
     import argparse
@@ -33,7 +34,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     arguments.add_device(enh)
     enh.add_argument("-q", "--quiet", action="store_true", help="no status line")
-    enh.set_defaults(func=run)
+    enh.set_defaults(func=arguments.naming_flags(run, enh))
     return enh
 
 
@@ -42,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
 
     check_paths(args.input, args.output, writes="image")
     if not Path(args.input).is_file():
-        msg = f"{args.input}: no such file"
+        msg = f"{printable(args.input)}: no such file"
         raise UsageError(msg)
     result = enhance_file(args.input, args.output, args.tool, args.device)
-    say(args, f"{args.output}: {result.provenance}")
+    say(args, f"{printable(args.output)}: {result.provenance}")
     return EXIT_OK
