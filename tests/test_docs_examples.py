@@ -110,3 +110,35 @@ def test_readme_commands_run_from_the_clone_root(tmp_path: Path) -> None:
         assert res.returncode == 0, f"{command!r}: {res.stderr}"
         ran += 1
     assert ran >= 8
+
+
+def test_learned_base_memory_bound_covers_the_context_model() -> None:
+    """SPEC §8.1's bytes per LR pixel for the learned base are the code's, and cover what
+    the context model holds while the symbols are read (its float64 activity inputs) on
+    top of the int64 symbols."""
+    import tracemalloc
+
+    import srcodec
+    from srcodec.base import learned, learned_context
+
+    spec = (REPO / "bitstream_spec/SPEC.md").read_text()
+    assert f"adds torch, {learned.BYTES_PER_LR_PIXEL}·w·h" in spec
+    rgb = np.tile(np.asarray(Image.open(REPO / SAMPLE).convert("RGB")), (2, 2, 1))
+    stream = srcodec.encode(rgb, base="learned", quality=50, upscaler="bicubic")
+    walk = learned_context.walk
+    held: list[int] = []
+
+    def traced(*args: object) -> None:
+        tracemalloc.start()
+        start = tracemalloc.get_traced_memory()[0]
+        walk(*args)  # type: ignore[arg-type]
+        held.append(tracemalloc.get_traced_memory()[1] - start)
+        tracemalloc.stop()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(learned_context, "walk", traced)
+        srcodec.decode(stream, lr_only=True)
+    symbols = 3  # int64 latents: 8 bytes per 16x16 LR pixels per channel, M = 96
+    lr_pixels = rgb.shape[0] * rgb.shape[1]
+    assert held, "the decode did not read symbols through the context model"
+    assert symbols + held[0] / lr_pixels <= learned.BYTES_PER_LR_PIXEL
