@@ -111,3 +111,26 @@ def check_device(value: object) -> str:
     from srcodec import device
 
     return device.check(value)
+
+
+def check_decode(
+    device: object,
+    lr_only: object,
+    upscaler: object,
+    max_pixels: object,
+    max_memory: object,
+    progress: object,
+) -> None:
+    """The keywords of srcodec.decode, decode_with_report and decode_to_file, checked
+    before the stream is read; an unknown upscaler name gets the registry's message."""
+    from srcodec.upscale import UPSCALERS
+
+    check_device(device)
+    check_bool("lr_only", lr_only)
+    if upscaler is not None:
+        if not isinstance(upscaler, str):
+            check_choice("upscaler", upscaler, UPSCALERS.names())
+        UPSCALERS.entry(str(upscaler))
+    check_int("max_pixels", max_pixels, low=1)
+    check_int("max_memory", max_memory, low=1, optional=True)
+    check_callable("progress", progress)

@@ -219,28 +219,6 @@ def decode(
     )[0]
 
 
-def check_arguments(
-    *,
-    device: object,
-    lr_only: object,
-    upscaler: object,
-    max_pixels: object,
-    max_memory: object,
-    progress: object,
-) -> None:
-    """The decode keywords, checked before the stream is read: UsageError naming the
-    first bad one (srcodec.arguments; the device by srcodec.device's rule)."""
-    arguments.check_device(device)
-    arguments.check_bool("lr_only", lr_only)
-    if upscaler is not None:
-        if not isinstance(upscaler, str):
-            arguments.check_choice("upscaler", upscaler, UPSCALERS.names())
-        UPSCALERS.entry(str(upscaler))
-    arguments.check_int("max_pixels", max_pixels, low=1)
-    arguments.check_int("max_memory", max_memory, low=1, optional=True)
-    arguments.check_callable("progress", progress)
-
-
 def decode_with_report(
     data: bytes | str | os.PathLike | IO[bytes],
     *,
@@ -256,14 +234,7 @@ def decode_with_report(
     the base codec, without upscaling or alpha; `upscaler` overrides the stream's choice.
     `max_memory` (bytes): refuse, before decoding, a stream whose decode would need more
     (memory_estimate)."""
-    check_arguments(
-        device=device,
-        lr_only=lr_only,
-        upscaler=upscaler,
-        max_pixels=max_pixels,
-        max_memory=max_memory,
-        progress=progress,
-    )
+    arguments.check_decode(device, lr_only, upscaler, max_pixels, max_memory, progress)
     plan = _plan(
         data,
         device=device,
@@ -318,14 +289,7 @@ def decode_to_file(
     Returns (size, report). Atomic: nothing is left behind on any error or Ctrl-C."""
     out = str(output)
     png = out == "-" or image_io.format_for(out) == "PNG"
-    check_arguments(
-        device=device,
-        lr_only=lr_only,
-        upscaler=upscaler,
-        max_pixels=max_pixels,
-        max_memory=max_memory,
-        progress=progress,
-    )
+    arguments.check_decode(device, lr_only, upscaler, max_pixels, max_memory, progress)
     plan = _plan(
         data,
         device=device,
