@@ -64,3 +64,52 @@ def test_cli_writes_provenance(tmp_path: Path) -> None:
         restored = np.asarray(img.convert("RGB"))
     with Image.open(src) as plain:
         assert not np.array_equal(restored, np.asarray(plain.convert("RGB")))
+
+
+def _with_table_id(jpeg: bytes, table_id: int) -> bytes:
+    """A grayscale baseline JPEG whose only quantisation table (and its component's
+    reference to it) is renumbered to `table_id`, as some encoders write them."""
+    data = bytearray(jpeg)
+    dqt = data.index(b"\xff\xdb")
+    data[dqt + 4] = table_id  # Pq (precision) 0, Tq: the table id
+    sof = data.index(b"\xff\xc0")
+    assert data[sof + 9] == 1  # one component: C, H/V, Tq
+    data[sof + 12] = table_id
+    return bytes(data)
+
+
+def test_quality_comes_from_the_luma_components_table() -> None:
+    buf = io.BytesIO()
+    Image.fromarray(synthetic(64, 48, channels=1)[..., 0]).save(buf, format="JPEG", quality=40)
+    renumbered = _with_table_id(buf.getvalue(), 1)
+    with Image.open(io.BytesIO(renumbered)) as img:
+        assert list(img.quantization) == [1]
+    result = enhance(renumbered, device="cpu")
+    assert result.quality == 40
+
+
+def test_refusals_name_the_input_without_python_reprs() -> None:
+    with pytest.raises(UsageError) as caught:
+        enhance(b"not an image at all", name="notimage.png")
+    assert "notimage.png" in str(caught.value)
+    assert "0x" not in str(caught.value)
+    assert "BytesIO" not in str(caught.value)
+    import srcodec
+
+    stream = srcodec.encode(synthetic(16, 16), base="png")
+    with pytest.raises(UsageError, match="srcodec decode"):
+        enhance(stream, name="x.srz")
+
+
+def test_cli_refusal_is_one_line(tmp_path: Path) -> None:
+    src = tmp_path / "notimage.png"
+    src.write_text("hello")
+    res = subprocess.run(
+        [sys.executable, "-m", "srcodec", "enhance", str(src), str(tmp_path / "o.png")],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode != 0
+    assert res.stderr.count("\n") == 1, res.stderr
+    assert "object at 0x" not in res.stderr
+    assert "notimage.png" in res.stderr

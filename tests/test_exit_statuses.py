@@ -112,12 +112,6 @@ CASES: dict[str, tuple[str, bytes | None, int, str]] = {
 
 # messages that still carry a Python repr until the messages of issue 30 item 8 land
 # (Pillow's "cannot identify image file <_io.BytesIO object at 0x...>")
-REPR_UNTIL_ITEM_8 = {
-    "encode non-image stdin",
-    "enhance empty file",
-    "enhance non-image file",
-    "enhance .srz input",
-}
 
 
 @pytest.fixture(scope="module")
@@ -167,8 +161,7 @@ def test_exit_status_and_one_line(
     assert lines[0].startswith("srcodec: error: "), err
     assert text in lines[0], err
     assert "Traceback" not in err
-    if case not in REPR_UNTIL_ITEM_8:
-        assert " object at 0x" not in err, err
+    assert " object at 0x" not in err, err
     assert sorted(Path(files["tmp"]).rglob("*")) == before  # nothing written, no temp file
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
+from srcodec import arguments, image_io
 from srcodec import format as fmt
-from srcodec import image_io
 from srcodec.base import BASE_CODECS
 from srcodec.errors import CorruptError, LimitError, UnsupportedError
 from srcodec.format import ids
@@ -125,9 +125,6 @@ def _plan(
     max_memory: int | None = None,
     streamed: bool = False,
 ) -> _Plan:
-    from srcodec.device import check
-
-    check(device)
     stream = fmt.read(image_io.read_bytes(data), max_pixels=max_pixels)
     header = stream.header
     lr_w, lr_h = header.lr_size
@@ -200,10 +197,26 @@ def _upscale_plan(stream: fmt.Stream, device: str, override: str | None) -> _Pla
     return _Plan(stream, impl, side, report, stream.strength if recorded else None)
 
 
-def decode(data: bytes | str | os.PathLike | IO[bytes], **options: Any) -> Image.Image:
-    """Decode an .srz stream to a PIL image; `options` are decode_with_report's keywords
-    (device, lr_only, upscaler, max_pixels, max_memory, progress)."""
-    return decode_with_report(data, **options)[0]
+def decode(
+    data: bytes | str | os.PathLike | IO[bytes],
+    *,
+    device: str = "auto",
+    lr_only: bool = False,
+    upscaler: str | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_memory: int | None = None,
+    progress: Progress | None = None,
+) -> Image.Image:
+    """Decode an .srz stream to a PIL image; the keywords are decode_with_report's."""
+    return decode_with_report(
+        data,
+        device=device,
+        lr_only=lr_only,
+        upscaler=upscaler,
+        max_pixels=max_pixels,
+        max_memory=max_memory,
+        progress=progress,
+    )[0]
 
 
 def decode_with_report(
@@ -221,6 +234,7 @@ def decode_with_report(
     the base codec, without upscaling or alpha; `upscaler` overrides the stream's choice.
     `max_memory` (bytes): refuse, before decoding, a stream whose decode would need more
     (memory_estimate)."""
+    arguments.check_decode(device, lr_only, upscaler, max_pixels, max_memory, progress)
     plan = _plan(
         data,
         device=device,
@@ -275,6 +289,7 @@ def decode_to_file(
     Returns (size, report). Atomic: nothing is left behind on any error or Ctrl-C."""
     out = str(output)
     png = out == "-" or image_io.format_for(out) == "PNG"
+    arguments.check_decode(device, lr_only, upscaler, max_pixels, max_memory, progress)
     plan = _plan(
         data,
         device=device,

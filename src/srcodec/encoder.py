@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from srcodec import image_io, search
-from srcodec.errors import UsageError
+from srcodec import arguments, image_io, search
 from srcodec.format.container import DEFAULT_MAX_PIXELS
 from srcodec.metrics.scoring import DEFAULT_METRIC
 from srcodec.search.effort import DEFAULT_EFFORT
@@ -95,11 +94,21 @@ def encode_explained(
 ) -> tuple[bytes, Explanation | None]:
     """(stream, explanation); the explanation is None in manual mode. An input file over
     `max_pixels` is refused before its pixels are read; `progress(n)` follows the search."""
+    _check_arguments(
+        quality=quality,
+        scale=scale,
+        base=base,
+        upscaler=upscaler,
+        metric=metric,
+        effort=effort,
+        options=options,
+        keep_metadata=keep_metadata,
+        device=device,
+        max_pixels=max_pixels,
+        progress=progress,
+    )
     scores = {"ssimulacra2": target_ssimulacra2, "psnr": target_psnr, "ms-ssim": target_ms_ssim}
     targets = (*scores.values(), target_size, target_bpp)
-    if options is not None and not isinstance(options, dict):
-        msg = f"options must be a dict of base codec knobs, got {type(options).__name__}"
-        raise UsageError(msg)
     src = image_io.load(image, max_pixels=max_pixels)
     if base is not None and all(t is None for t in targets):
         data = search.encode_manual(
@@ -133,3 +142,30 @@ def encode_explained(
         device=device,
         progress=progress,
     )
+
+
+def _check_arguments(**given: Any) -> None:
+    """The keywords of `encode_explained` other than the targets (search.parse_target
+    checks those against each other): UsageError naming the first bad one. Unknown base
+    and upscaler names get the registries' messages, which list the known ones."""
+    from srcodec.base import BASE_CODECS
+    from srcodec.format.header import SCALES
+    from srcodec.metrics.scoring import SCORINGS
+    from srcodec.search.effort import EFFORTS
+    from srcodec.upscale import UPSCALERS
+
+    arguments.check_int("quality", given["quality"], low=0, high=100, optional=True)
+    arguments.check_choice("scale", given["scale"], SCALES, optional=True)
+    for name, registry, extra in (("base", BASE_CODECS, ()), ("upscaler", UPSCALERS, ("auto",))):
+        value = given[name]
+        if value is not None and not isinstance(value, str):
+            arguments.check_choice(name, value, (*registry.names(), *extra))
+        if isinstance(value, str) and value not in extra:
+            registry.entry(value)
+    arguments.check_choice("metric", given["metric"], tuple(SCORINGS))
+    arguments.check_choice("effort", given["effort"], tuple(EFFORTS))
+    arguments.check_dict("options", given["options"])
+    arguments.check_bool("keep_metadata", given["keep_metadata"])
+    arguments.check_device(given["device"])
+    arguments.check_int("max_pixels", given["max_pixels"], low=1)
+    arguments.check_callable("progress", given["progress"])

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from srcodec.errors import FileError, UsageError
 
@@ -97,17 +97,49 @@ def _size_matched_quality(rgb: np.ndarray, fmt: SourceFormat, subsampled: bool, 
     return lo
 
 
-def enhance(data: bytes, tool: str = "auto", device: str = "auto") -> Enhanced:
-    from srcodec import pipeline
-    from srcodec.pipeline import Choice, Coded
-    from srcodec.upscale import UPSCALERS
+def luma_table(img: Image.Image) -> list[int]:
+    """The quantisation table of a JPEG's first (luma) component: the table id its SOF
+    names (Pillow's `layer`), else the lowest id present; the ids need not start at 0."""
+    tables = img.quantization  # type: ignore[attr-defined]
+    layers = getattr(img, "layer", None) or []
+    wanted = layers[0][3] if layers and len(layers[0]) > 3 else None
+    return list(tables[wanted] if wanted in tables else tables[min(tables)])
 
+
+def _open(data: bytes, name: str) -> Image.Image:
+    """The input decoded by Pillow; any failure on this untrusted file is one sentence
+    naming `name`, never Pillow's message (it carries a Python repr of the buffer)."""
+    from srcodec.format.container import MAGIC
+
+    if data[: len(MAGIC)] == MAGIC:
+        msg = f"{name} is an .srz stream; decode it with `srcodec decode`, not enhance"
+        raise FileError(msg)
     try:
         img = Image.open(io.BytesIO(data))
         img.load()
-    except Exception as exc:  # any Pillow failure on untrusted input
-        msg = f"input does not decode as an image: {type(exc).__name__}: {exc}"
+    except UnidentifiedImageError:
+        msg = f"{name} does not decode as an image: not a format Pillow can read"
         raise FileError(msg) from None
+    except Exception as exc:  # any Pillow failure on untrusted input
+        msg = f"{name} does not decode as an image: {type(exc).__name__}"
+        raise FileError(msg) from None
+    return img
+
+
+def enhance(
+    data: bytes, tool: str = "auto", device: str = "auto", *, name: str = "input"
+) -> Enhanced:
+    """Restore the JPEG, WebP or AVIF file `data` (`name`: what messages call it)."""
+    from srcodec import arguments, pipeline
+    from srcodec.pipeline import Choice, Coded
+    from srcodec.upscale import UPSCALERS
+
+    if not isinstance(data, bytes | bytearray):
+        msg = f"data must be the file's bytes, not {type(data).__name__}"
+        raise UsageError(msg)
+    arguments.check_choice("tool", tool, ("auto", *UPSCALERS.names()))
+    arguments.check_device(device)
+    img = _open(bytes(data), name)
     fmt = FORMATS.get(img.format or "")
     if fmt is None:
         msg = f"enhance takes JPEG, WebP or AVIF files, not {img.format}"
@@ -125,7 +157,7 @@ def enhance(data: bytes, tool: str = "auto", device: str = "auto") -> Enhanced:
 
     subsampled = BASE_CODECS.entry(base).get().subsampled(data)
     if getattr(img, "quantization", None):  # JPEG's quantisation tables
-        quality, source = jpeg_quality(list(img.quantization[0])), "quantisation tables"
+        quality, source = jpeg_quality(luma_table(img)), "quantisation tables"
     else:
         quality = _size_matched_quality(np.asarray(img.convert("RGB")), fmt, subsampled, len(data))
         source = "size match"
@@ -156,7 +188,8 @@ def enhance_file(
     src: str | os.PathLike, dst: str | os.PathLike, tool: str = "auto", device: str = "auto"
 ) -> Enhanced:
     from srcodec import image_io
+    from srcodec.printable import printable
 
-    result = enhance(image_io.read_bytes(src), tool, device)
+    result = enhance(image_io.read_bytes(src), tool, device, name=printable(src))
     image_io.save_image(result.image, dst, text={"srcodec": result.provenance})
     return result

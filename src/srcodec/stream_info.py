@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from srcodec import arguments, image_io
 from srcodec import format as fmt
-from srcodec import image_io
 from srcodec.base import BASE_CODECS
 from srcodec.errors import UnsupportedError
 from srcodec.format import ids
@@ -22,6 +22,7 @@ def info(
     data: bytes | str | os.PathLike | IO[bytes], *, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> dict[str, Any]:
     """Header fields and chunk sizes, without decoding pixels or importing torch."""
+    arguments.check_int("max_pixels", max_pixels, low=1)
     raw = image_io.read_bytes(data)
     stream = fmt.read(raw, max_pixels=max_pixels)
     h = stream.header

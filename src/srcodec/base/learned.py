@@ -68,9 +68,12 @@ HALO = 2
 # still gets 16-latent-row cores (4 halo rows each).
 STRIP_PIXELS = BAND_PIXELS // 4
 # Decode memory (measured by tools/bench_memory.py): per LR pixel, the int64 symbols (3 B),
-# the RGB synthesis output (3 B) and the grey conversion (2 B); per output pixel of the
-# largest synthesis strip, context included, the g_s working set in float32.
-BYTES_PER_LR_PIXEL = 8
+# the context model's float64 array of every channel's a() and neighbour sums while the
+# symbols are read (2M float64 per latent position, 6 B per LR pixel at M = 96) with its
+# per-channel activity temporaries (1 B), the RGB synthesis output (3 B) and the grey
+# conversion (2 B); per output pixel of the largest synthesis strip, context included, the
+# g_s working set in float32.
+BYTES_PER_LR_PIXEL = 15
 STRIP_BYTES_PER_PIXEL = 384
 
 

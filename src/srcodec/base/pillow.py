@@ -14,6 +14,7 @@ from PIL import Image, features
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+from srcodec.arguments import natural_list
 from srcodec.errors import BackendUnavailableError, CorruptError, LimitError, UsageError
 from srcodec.image_io import open_limited
 
@@ -179,7 +180,7 @@ def _pillow_kwargs(name: str, options: Mapping[str, Any]) -> dict[str, Any]:
             msg = f"{name} has no option {key!r} (options: {have})"
             raise UsageError(msg)
         if value not in knobs[key]:
-            allowed = ", ".join(map(str, sorted(knobs[key], key=str)))
+            allowed = natural_list(knobs[key])
             msg = f"{name} {key} must be one of {allowed}, got {value!r}"
             raise UsageError(msg)
         if key == "tune":

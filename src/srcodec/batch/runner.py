@@ -26,6 +26,7 @@ class Summary:
     done: int = 0  # transcoded by this run
     skipped: int = 0  # finished by an earlier run: the manifest and DST agree
     other: int = 0  # files left alone (not images / not .srz)
+    hidden: int = 0  # hidden files and symlinks: left alone, never followed
     in_bytes: int = 0  # sources of every finished output, this run's and earlier ones
     out_bytes: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)  # (source, why)
@@ -67,7 +68,7 @@ def run_batch(
     manifest = Manifest(dst_fs, dst_root)
     earlier = manifest.load()
     key = opts.key()
-    out = Summary(len(plan.tasks) + len(plan.refused), other=plan.other)
+    out = Summary(len(plan.tasks) + len(plan.refused), other=plan.other, hidden=plan.hidden)
     out.errors += plan.refused
     todo: list[Task] = []
     for task in plan.tasks:

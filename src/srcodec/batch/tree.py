@@ -2,9 +2,10 @@
 
 SRC and DST are fsspec URLs (plain paths, memory://, s3://, gs://, ...). Hidden files and
 folders (a name starting with ".") are never sources: the manifest and the temp files of
-atomic writes are hidden. Outputs stay inside DST: a file whose output would pass through a
-symbolic link in a local DST (a linked subfolder, or a link where the output goes) is
-refused and reported, not written through the link.
+atomic writes are hidden. Symlinks in SRC are never followed (a link may lead out of SRC or
+back into it); hidden files and links are counted as left alone. Outputs stay inside DST: a
+file whose output would pass through a symbolic link in a local DST (a linked subfolder, or
+a link where the output goes) is refused and reported, not written through the link.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Plan:
     tasks: list[Task] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (rel, why), not run
     other: int = 0  # files the mode does not transcode (not images / not .srz)
+    hidden: int = 0  # hidden files, symlinks and special files: never sources, never followed
     outputs: dict[str, int] = field(default_factory=dict)  # out_rel -> size DST holds now
     stale: list[str] = field(default_factory=list)  # temp files a killed run left in DST
 
@@ -88,9 +90,12 @@ def plan(
 ) -> Plan:
     out = Plan()
     owner: dict[str, str] = {}  # out_rel -> the source that claimed it
-    for path, info in sorted(_files(src_fs, src_root).items()):
+    found = _entries(src_fs, src_root)
+    out.hidden = sum(1 for i in found.values() if i.get("type") not in ("file", "directory"))
+    for path, info in sorted(_only_files(found).items()):
         rel = _relative(path, src_root)
         if _hidden(rel):
+            out.hidden += 1
             continue
         if not settings.wants(rel):
             out.other += 1
@@ -129,11 +134,18 @@ def _link_on_the_way(fs: AbstractFileSystem, root: str, rel: str) -> str | None:
     return None
 
 
-def _files(fs: AbstractFileSystem, root: str) -> dict[str, dict[str, Any]]:
-    if not fs.exists(root):
-        return {}
-    found = fs.find(root, detail=True)
+def _entries(fs: AbstractFileSystem, root: str) -> dict[str, dict[str, Any]]:
+    """Everything under `root` but folders: files, and (type "other") symlinks and
+    special files, which fsspec lists without following."""
+    return fs.find(root, detail=True) if fs.exists(root) else {}
+
+
+def _only_files(found: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {p: i for p, i in found.items() if i.get("type", "file") == "file"}
+
+
+def _files(fs: AbstractFileSystem, root: str) -> dict[str, dict[str, Any]]:
+    return _only_files(_entries(fs, root))
 
 
 def _relative(path: str, root: str) -> str:

@@ -7,12 +7,17 @@ helpers from here, never from srcodec.cli itself, which imports them.
 from __future__ import annotations
 
 import argparse
-from typing import Any, NoReturn
+import re
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from srcodec.base.pillow import KNOBS
 from srcodec.cli.exits import EXIT_USAGE
+from srcodec.errors import UsageError
 from srcodec.format.container import DEFAULT_MAX_PIXELS
 from srcodec.metrics.scoring import SCORINGS, add_target_flags
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 MAX_PIXELS_HELP = (
     "refuse streams whose header declares more pixels than this, before decoding "
@@ -128,3 +133,41 @@ def base_options(args: argparse.Namespace) -> dict[str, Any] | None:
     """The codec knobs given on the command line (`options` of an encode), None if none."""
     given = {name: getattr(args, name) for name in _KNOB_FLAGS}
     return {name: value for name, value in given.items() if value is not None} or None
+
+
+def naming_flags(
+    run: Callable[[argparse.Namespace], int], parser: argparse.ArgumentParser
+) -> Callable[[argparse.Namespace], int]:
+    """`run`, with its UsageError messages naming `parser`'s flags where the library
+    names its keywords: `target_psnr` or `target-psnr` becomes `--target-psnr`. Keywords
+    of two words or more are rewritten anywhere; a lone word such as "quality" only where
+    it is listed beside a flag ("--target-psnr and quality"), since elsewhere it is prose."""
+    every = {
+        action.dest: max(action.option_strings, key=len)
+        for action in parser._actions  # argparse keeps no public list of its flags
+        if action.option_strings
+    }
+    patterns = [
+        (re.compile(rf"(?<![\w-])(?:{dest}|{dest.replace('_', '-')})(?![\w-])"), flag)
+        for dest, flag in every.items()
+        if "_" in dest
+    ]
+    # a lone word listed beside a flag ("--target-psnr and quality") is a keyword too
+    beside = re.compile(r"(--[\w-]+ and )(\w+)\b")
+
+    def flag_beside(match: re.Match[str]) -> str:
+        return match.group(1) + every.get(match.group(2), match.group(2))
+
+    def run_naming_flags(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except UsageError as exc:
+            text = str(exc)
+            for pattern, flag in patterns:
+                text = pattern.sub(flag, text)
+            text = beside.sub(flag_beside, text)
+            if text == str(exc):
+                raise
+            raise type(exc)(text) from None
+
+    return run_naming_flags

@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 from srcodec.cli import arguments
+from srcodec.cli.status import shows_progress
 from srcodec.errors import UsageError
 from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
 from srcodec.search.effort import DEFAULT_EFFORT
@@ -139,7 +140,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="skip, before decoding, a stream whose decode would need more than MIB mebibytes "
         "(the estimate of SPEC section 8; per worker); default: no limit",
     )
-    p.set_defaults(func=run_command)
+    p.set_defaults(func=arguments.naming_flags(run_command, p))
     return p
 
 
@@ -190,7 +191,7 @@ def run_command(args: argparse.Namespace) -> int:
         engine=args.engine,
         jobs=args.jobs,
         scheduler=args.scheduler,
-        progress=not args.quiet,
+        progress=shows_progress(args),
     )
     if not args.quiet:
         print("\n".join(summary_lines(summary, args.dst)))
@@ -208,6 +209,8 @@ def summary_lines(s: Any, dst: str) -> list[str]:
     ]
     if s.other:
         lines.append(f"left      {s.other} other files (not what this mode transcodes)")
+    if s.hidden:
+        lines.append(f"left      {s.hidden} hidden files and symlinks (never followed)")
     if s.errors:
         names = ", ".join(source for source, _ in s.errors)
         lines.append(f"errors    {names}")

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 from srcodec.cli import arguments
 from srcodec.cli.exits import EXIT_OK
 from srcodec.cli.files import STDIO, check_paths, stdin_bytes
-from srcodec.cli.status import progress_bar, report_stream, say
+from srcodec.cli.status import naming_files, progress_bar, report_stream, say
 from srcodec.errors import UsageError
+from srcodec.printable import printable
 
 if TYPE_CHECKING:
     import argparse
@@ -50,7 +51,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help="refuse, before decoding, a stream whose decode would need more than MIB "
         "mebibytes (the estimate of SPEC section 8); default: no limit",
     )
-    dec.set_defaults(func=run)
+    dec.set_defaults(func=arguments.naming_flags(run, dec))
     return dec
 
 
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         "max_pixels": args.max_pixels,
         "max_memory": None if args.max_memory is None else args.max_memory << 20,
     }
-    with progress_bar(args, "decode") as progress:
+    with naming_files(args.input, args.output), progress_bar(args, "decode") as progress:
         if not args.report:
             size, report = decoder.decode_to_file(
                 stdin_bytes(args.input), args.output, progress=progress, **options
@@ -80,14 +81,19 @@ def run(args: argparse.Namespace) -> int:
             img, report = decoder.decode_with_report(args.input, progress=progress, **options)
             image_io.save_image(img, args.output, text={decoder.PROVENANCE_KEY: report.provenance})
             size = img.size
-            print(
-                f"LR consistency: {_lr_consistency(args.input, img):.2f} dB "
-                "(PSNR of the output downsampled vs the transmitted LR image)",
-                file=report_stream(args),
-            )
+            print(_consistency_line(args.input, img, report.header.scale), file=report_stream(args))
     where = f" on {report.device}" if report.device not in _PLAIN_DEVICES else ""
-    say(args, f"{args.output}: {size[0]}x{size[1]}{where}; {report.provenance}")
+    say(args, f"{printable(args.output)}: {size[0]}x{size[1]}{where}; {report.provenance}")
     return EXIT_OK
+
+
+def _consistency_line(stream_path: str, img: object, scale: int) -> str:
+    """`--report`'s line; at scale 1 nothing was downsampled, so it does not say so."""
+    how = "the output downsampled" if scale > 1 else "the output"
+    return (
+        f"LR consistency: {_lr_consistency(stream_path, img):.2f} dB "
+        f"(PSNR of {how} vs the transmitted LR image)"
+    )
 
 
 def _lr_consistency(stream_path: str, img: object) -> float:

@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
 
     from srcodec import decoder, image_io, metrics, stream_info
     from srcodec.encoder import encode_explained
+    from srcodec.printable import printable
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     i = stream_info.info(data)
     original = image_io.load(SAMPLE).pixels
     quality = metrics.psnr(original, np.asarray(img))
-    print(f"sample      {SAMPLE} ({i['width']}x{i['height']})")
+    print(f"sample      {printable(SAMPLE)} ({i['width']}x{i['height']})")
     print(
         f"settings    scale {i['scale']}, base {i['base']} q{i['quality']}, "
         f"upscaler {i['upscaler']}"
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         )
     print(f"bpp         {i['bpp']:.4f}")
     print(f"PSNR        {quality:.2f} dB (RGB, vs the original)")
-    print(f"wrote       {stream_path}, {decoded_path}, {lr_path}")
+    written = ", ".join(printable(p) for p in (stream_path, decoded_path, lr_path))
+    print(f"wrote       {written}")
     print(f"provenance  {report.provenance}")
     return EXIT_OK

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 from srcodec.cli import arguments
 from srcodec.cli.exits import EXIT_OK
 from srcodec.cli.files import STDIO, check_paths, stdin_bytes
-from srcodec.cli.status import progress_bar, report_stream, say
+from srcodec.cli.status import naming_files, progress_bar, report_stream, say
 from srcodec.errors import FileError
 from srcodec.format.container import DEFAULT_MAX_PIXELS
 from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
+from srcodec.printable import printable
 from srcodec.search.effort import DEFAULT_EFFORT
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help=f"refuse input images larger than this (default {DEFAULT_MAX_PIXELS:,})",
     )
     enc.add_argument("-q", "--quiet", action="store_true", help="no status line")
-    enc.set_defaults(func=run)
+    enc.set_defaults(func=arguments.naming_flags(run, enc))
     return enc
 
 
@@ -91,16 +92,17 @@ def run(args: argparse.Namespace) -> int:
     if args.explain:
         lines = explanation.lines() if explanation else ["manual mode: nothing searched"]
         print("\n".join(lines), file=report_stream(args))
-    if args.output == STDIO:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    else:
-        image_io.write_atomic(args.output, lambda f: f.write(data))
+    with naming_files(args.input, args.output):
+        if args.output == STDIO:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            image_io.write_atomic(args.output, lambda f: f.write(data))
     i = stream_info.info(data)
     q = "" if i["quality"] is None else f" q{i['quality']}"
     say(
         args,
-        f"{args.output}: {i['file_bytes']} bytes, {i['bpp']:.4f} bpp; "
+        f"{printable(args.output)}: {i['file_bytes']} bytes, {i['bpp']:.4f} bpp; "
         f"{i['width']}x{i['height']} -> {i['lr_width']}x{i['lr_height']} "
         f"{i['base']}{q}, upscaler {i['upscaler']}",
     )
@@ -117,7 +119,7 @@ def _source(args: argparse.Namespace) -> object:
     if args.input != STDIO and not args.first_frame:
         return image_io.load(args.input, max_pixels=args.max_pixels)
     data = stdin_bytes(args.input)
-    name = "standard input" if args.input == STDIO else args.input
+    name = "standard input" if args.input == STDIO else printable(args.input)
     try:
         with image_io.open_limited(
             io.BytesIO(data) if isinstance(data, bytes) else data, args.max_pixels
@@ -128,8 +130,11 @@ def _source(args: argparse.Namespace) -> object:
             img.seek(0)
             img.load()
             source = image_io.load(img)
-    except (UnidentifiedImageError, OSError) as exc:
-        msg = f"{name} is not an image Pillow reads ({exc})"
+    except UnidentifiedImageError:
+        msg = f"{name} is not an image format Pillow can read"
+        raise FileError(msg) from None
+    except OSError as exc:  # Pillow's messages may carry a repr of the buffer: not shown
+        msg = f"{name} is not an image Pillow reads ({exc.strerror or type(exc).__name__})"
         raise FileError(msg) from None
     if frames > 1:
         import warnings

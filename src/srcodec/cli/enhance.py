@@ -8,6 +8,7 @@ from srcodec.cli import arguments
 from srcodec.cli.exits import EXIT_OK
 from srcodec.cli.files import check_paths
 from srcodec.cli.status import say
+from srcodec.printable import printable
 
 if TYPE_CHECKING:
     import argparse
@@ -31,7 +32,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     arguments.add_device(enh)
     enh.add_argument("-q", "--quiet", action="store_true", help="no status line")
-    enh.set_defaults(func=run)
+    enh.set_defaults(func=arguments.naming_flags(run, enh))
     return enh
 
 
@@ -40,5 +41,5 @@ def run(args: argparse.Namespace) -> int:
 
     check_paths(args.input, args.output, writes="image")
     result = enhance_file(args.input, args.output, args.tool, args.device)
-    say(args, f"{args.output}: {result.provenance}")
+    say(args, f"{printable(args.output)}: {result.provenance}")
     return EXIT_OK

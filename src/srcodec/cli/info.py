@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from srcodec.cli import arguments
 from srcodec.cli.exits import EXIT_OK
 from srcodec.cli.files import stdin_bytes
+from srcodec.cli.status import naming_files
 
 if TYPE_CHECKING:
     import argparse
@@ -19,7 +20,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     inf.add_argument("input", nargs="?", help="the .srz stream; - for standard input")
     inf.add_argument("--json", action="store_true", help="machine-readable output")
     arguments.add_stream_pixel_limit(inf)
-    inf.set_defaults(func=run)
+    inf.set_defaults(func=arguments.naming_flags(run, inf))
     return inf
 
 
@@ -28,7 +29,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.input is None:
         return _list_components(args.json)
-    details = stream_info.info(stdin_bytes(args.input), max_pixels=args.max_pixels)
+    with naming_files(args.input):
+        details = stream_info.info(stdin_bytes(args.input), max_pixels=args.max_pixels)
     if args.json:
         print(json.dumps(details, indent=2))
     else:

@@ -7,6 +7,8 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from srcodec.cli.files import STDIO
+from srcodec.errors import FormatError
+from srcodec.printable import printable
 
 if TYPE_CHECKING:
     import argparse
@@ -19,9 +21,17 @@ def report_stream(args: argparse.Namespace) -> TextIO:
 
 
 def say(args: argparse.Namespace, text: str) -> None:
-    """One status line (see `report_stream`); none with -q."""
+    """One status line (see `report_stream`); none with -q. Paths in `text` are put
+    through srcodec.printable first, so a file name cannot start a line of its own."""
     if not args.quiet:
         print(text, file=report_stream(args))
+
+
+def shows_progress(args: argparse.Namespace) -> bool:
+    """Whether a subcommand draws progress bars: only on a terminal (a bar's carriage
+    returns and redraws would fill a redirected stderr or a log), and never with -q. Every
+    progress bar of the CLI (encode, decode, batch, rd) asks this."""
+    return not args.quiet and sys.stderr.isatty()
 
 
 @contextlib.contextmanager
@@ -32,11 +42,31 @@ def progress_bar(
     Yields update(done, total), total 0 when unknown."""
     from tqdm import tqdm
 
-    quiet = args.quiet or not sys.stderr.isatty()
-    with tqdm(desc=what, unit=unit, delay=1.0, disable=quiet, leave=False) as bar:
+    hidden = not shows_progress(args)
+    with tqdm(desc=what, unit=unit, delay=1.0, disable=hidden, leave=False) as bar:
 
         def update(done: int, total: int) -> None:
             bar.total = total or None
             bar.update(done - bar.n)
 
         yield update
+
+
+@contextlib.contextmanager
+def naming_files(source: str, output: str | None = None) -> Iterator[None]:
+    """Errors that do not say which file they are about get its name: a stream's format
+    errors ("not an .srz stream", truncated, corrupt) name `source`; a write error without
+    a file name (a full disk, a failed flush) names `output`."""
+    try:
+        yield
+    except FormatError as exc:
+        name = "standard input" if source == STDIO else printable(source)
+        if str(exc).startswith(f"{name}:"):
+            raise
+        msg = f"{name}: {exc}"
+        raise type(exc)(msg) from None
+    except OSError as exc:
+        if output is None or exc.filename is not None:
+            raise
+        name = "standard output" if output == STDIO else printable(output)
+        raise OSError(exc.errno, exc.strerror, name) from None

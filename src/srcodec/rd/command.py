@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from srcodec.cli.status import shows_progress
 from srcodec.errors import BackendUnavailableError, UsageError
 
 _NEEDS = ("matplotlib", "scipy", "pytorch_msssim")  # the `rd` extra
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         limit=args.limit,
         reference=Path(args.reference) if args.reference else None,
         anchor=args.anchor,
-        progress=not args.quiet,
+        progress=shows_progress(args),
         html=args.html,
     )
     for path, reason in outcome.skipped:  # reported even with -q: results lack these

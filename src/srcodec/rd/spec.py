@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from srcodec.arguments import natural_list
 from srcodec.base.pillow import KNOBS
 from srcodec.errors import UsageError
 from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
@@ -184,7 +185,7 @@ def base_options(params: dict[str, str]) -> dict[str, Any]:
 
 def _choice(where: str, key: str, value: str, allowed: list[str] | tuple[str, ...]) -> None:
     if value not in allowed:
-        msg = f"{where}: {key}={value!r} is not one of {', '.join(allowed)}"
+        msg = f"{where}: {key}={value!r} is not one of {natural_list(allowed)}"
         raise UsageError(msg)
 
 

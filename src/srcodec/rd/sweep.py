@@ -17,7 +17,8 @@ import numpy as np
 from tqdm import tqdm
 
 from srcodec import metrics
-from srcodec.errors import FileError, UsageError
+from srcodec.errors import FileError, SrcodecError, UsageError
+from srcodec.printable import printable
 from srcodec.rd.cache import RowCache, file_sha256, row_key
 from srcodec.rd.metrics import QUALITY_KEYS, RD_METRICS, TIME_KEYS
 
@@ -149,20 +150,40 @@ def _compute(
 ) -> Iterator[tuple[str, CodecSpec, Path, dict[str, Any]]]:
     if jobs <= 1 or len(todo) <= 1:
         for key, path, spec, quality in todo:
-            yield key, spec, path, measure(path, spec, quality)
+            try:
+                row = measure(path, spec, quality)
+            except Exception as exc:  # one line naming the row, no traceback
+                raise _failed(path, spec, quality, exc) from None
+            yield key, spec, path, row
         return
     workers = min(jobs, len(todo))
     # spawn: the parent may already run torch threads, which fork does not survive safely
     pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_init_worker)
     try:
         futures = {
-            pool.submit(measure, path, spec, q): (key, path, spec) for key, path, spec, q in todo
+            pool.submit(measure, path, spec, q): (key, path, spec, q) for key, path, spec, q in todo
         }
         for future in as_completed(futures):
-            key, path, spec = futures[future]
-            yield key, spec, path, future.result()
+            key, path, spec, quality = futures[future]
+            try:
+                row = future.result()
+            except Exception as exc:  # a worker's error, StopIteration included
+                raise _failed(path, spec, quality, exc) from None
+            yield key, spec, path, row
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _failed(path: Path, spec: CodecSpec, quality: int, exc: BaseException) -> SrcodecError:
+    """A row that could not be measured, as one line naming it: the error itself when
+    srcodec raised it on purpose, else its class and message (the same with --jobs 1 and
+    with a worker process, whose exceptions would otherwise surface as a traceback, and a
+    StopIteration as a RuntimeError from this generator)."""
+    where = f"{printable(path.name)}, {spec.name} quality {quality}"
+    if isinstance(exc, SrcodecError):
+        return type(exc)(f"{where}: {exc}")
+    text = " ".join(str(exc).split())
+    return SrcodecError(f"{where}: {type(exc).__name__}{': ' + text if text else ''}")
 
 
 def _named(row: dict[str, Any], spec: CodecSpec, path: Path) -> dict[str, Any]:
