@@ -13,8 +13,10 @@ fixture runs itself when web/node_modules is missing). Until the package ships O
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import importlib.util
+import io
 import json
 import shutil
 import sys
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "web" / "test"))
+import crafted  # noqa: E402
 import harness  # noqa: E402 - web/test is not a package
 
 VECTORS = ROOT / "bitstream_spec" / "vectors"
@@ -105,6 +108,84 @@ def test_invalid_vector_same_error(tab: tuple[Any, str], name: str) -> None:
     out = harness.decode(page, harness.url_of(base, VECTORS / name))
     assert not out["ok"], out
     assert out["kind"] == EXPECTED[name]["error"], out
+
+
+# the information budget (spec §6.1.1, §3.5): refused at the same check, word for word
+BUDGET_VECTORS = sorted(n for n in INVALID if "learned" in n or "strength" in n)
+
+
+def _python_message(data: bytes) -> str:
+    with pytest.raises(FormatError) as caught:
+        srcodec.decode(data)
+    return f"{type(caught.value).__name__}: {caught.value}"
+
+
+@pytest.mark.parametrize("name", BUDGET_VECTORS + crafted.BUDGET_NAMES)
+def test_budget_refusal_word_for_word(tab: tuple[Any, str], name: str) -> None:
+    """The same check refuses in both decoders: the messages carry the symbol counts and the
+    bits spent when refused, so they differ unless the arithmetic and the order agree."""
+    page, base = tab
+    path = VECTORS / name if name in BUDGET_VECTORS else crafted.budget_stream(name)
+    out = harness.decode(page, harness.url_of(base, path))
+    assert f"{out['kind']}: {out['message']}" == _python_message(path.read_bytes())
+
+
+BUDGET_JS = """
+async ([url, pairs]) => {
+  const budget = await import(url);
+  const counts = Int32Array.from({ length: 1 << 16 }, (_, i) => i + 1);
+  return { costs: Array.from(budget.costUnits(counts)),
+           fits: pairs.map(([units, words]) => budget.fits(BigInt(units), words)) };
+}
+"""
+
+
+def test_budget_arithmetic_matches_python(tab: tuple[Any, str]) -> None:
+    """Cost units of every count 1..2^16, and fits() on both sides of its edge, up to
+    products far beyond 2^53."""
+    from srcodec import entropy
+
+    page, base = tab
+    pairs = []
+    for words in (0, 1, 3, 1 << 20, 1 << 40):
+        edge = (32 * words + 64) * entropy.COST_ONE * entropy.MARGIN // (entropy.MARGIN - 1)
+        pairs += [(str(edge), words), (str(edge + 1), words)]
+    out = page.evaluate(BUDGET_JS, [harness.url_of(base, ROOT / "web/src/budget.js"), pairs])
+    assert out["costs"] == entropy.cost_units(np.arange(1, (1 << 16) + 1)[None])[0].tolist()
+    assert out["fits"] == [entropy.fits(int(u), w) for u, w in pairs]
+
+
+SIZE_JS = """
+async ([url, payloads]) => {
+  const { payloadSize } = await import(url);
+  return payloads.map(([b64, format]) =>
+    payloadSize(Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0)), format));
+}
+"""
+
+
+def test_payload_header_sizes_match_pillow(tab: tuple[Any, str]) -> None:
+    """dims.js reads the size Pillow's lazy open reports, from every header kind."""
+    page, base = tab
+    payloads = crafted.header_payloads()
+    sizes = [list(Image.open(io.BytesIO(p)).size) for p in payloads.values()]
+    args = [[base64.b64encode(p).decode(), kind.split("-")[0]] for kind, p in payloads.items()]
+    out = page.evaluate(SIZE_JS, [harness.url_of(base, ROOT / "web/src/dims.js"), args])
+    assert out == sizes
+
+
+@pytest.mark.parametrize("base_name", ["png", "jpeg", "webp", "avif"])
+def test_payload_size_refused_before_pixels(tab: tuple[Any, str], base_name: str) -> None:
+    """A HEAD one LR column wider than its payload, whose coded pixels are zeros: both
+    decoders refuse on the payload's header, before any pixel is decoded (the browser's
+    decode of the zeros fails with another message for PNG and AVIF)."""
+    page, base = tab
+    name = next(n for n in VALID if EXPECTED[n]["base"] == base_name and not EXPECTED[n]["alpha"])
+    path = crafted.wider_head(VECTORS / name)
+    expected = _python_message(path.read_bytes())
+    assert expected.startswith("CorruptError: base layer is ")
+    out = harness.decode(page, harness.url_of(base, path), lrOnly=True)
+    assert f"{out['kind']}: {out['message']}" == expected
 
 
 @pytest.mark.parametrize("name", VALID)

@@ -102,6 +102,8 @@ export function parseStrength(data) {
     throw new CorruptError(`chunk 'S': map probabilities ${qOff}, ${qHalf} out of range`);
   } else if (words.length % 4) {
     throw new CorruptError(`chunk 'S': map of ${words.length} bytes is not a whole number of 4-byte words`);
+  } else if (!words.length) { // the empty ANS stack holds no levels (it decodes "off" forever)
+    throw new CorruptError("chunk 'S': the header says there is a map, but the map is empty");
   }
   return { tileLog2, gains: [g0, g1, g2], qOff, qHalf, words, hasMap: qOff + qHalf > 0 };
 }

@@ -1,7 +1,10 @@
 // Context-adaptive decoding of the learned base's latents (payload version 1, spec §6.1.1);
 // mirrors srcodec.base.learned_context: integer contexts from earlier channels' magnitudes
-// and the anchors' neighbours, symbols ordered by table then raster order within a pass.
+// and the anchors' neighbours, symbols ordered by table then raster order within a pass;
+// within the words' information budget (budget.js).
 
+import { ansWords } from './ans.js';
+import { checkBudget, cheapest, tableCosts } from './budget.js';
 import { decoding, fromIndices, tableCdfs } from './entropy.js';
 
 const NEIGHBOUR_CAP = 7;
@@ -39,12 +42,32 @@ function activityWeights(model, channels) {
 }
 
 /**
+ * Cost units of one position's cheapest symbols over all channels: each channel's cheapest
+ * symbol in any table its contexts can pick (the early budget bound).
+ */
+export function cheapestUnits(model, costs) {
+  const [channels, width] = model.classes.shape;
+  const least = costs.map(cheapest);
+  let units = 0;
+  for (let c = 0; c < channels; c++) {
+    let low = Infinity;
+    for (let k = 0; k < width; k++) low = Math.min(low, least[model.classes.data[c * width + k]]);
+    units += low;
+  }
+  return units;
+}
+
+/**
  * Version 1 latents (C x h x w values, Int32Array channel-major). `model`: {edges, classes,
  * tables, weights?} as {data, shape} arrays read from the model file.
  */
-export function decodeContext(words, escapes, model, [channels, h, w]) {
+export function decodeContext(bytes, escapes, model, [channels, h, w]) {
   const n = h * w;
   const tables = model.tables;
+  const words = ansWords(bytes); // checked, and the budget, before anything is allocated
+  const costs = tableCosts(tables);
+  checkBudget(BigInt(n) * BigInt(cheapestUnits(model, costs)), words.length, channels * n);
+  let spent = 0; // below 2^53: at most 16 * COST_ONE per allocated symbol
   const radius = (tables.shape[1] - 2) / 2;
   const cdfs = tableCdfs(tables);
   const buckets = model.edges.shape[1] + 1;
@@ -94,7 +117,13 @@ export function decodeContext(words, escapes, model, [channels, h, w]) {
           order[at] = flat[i];
           tableOf[at] = table[i];
         }
-        for (let i = 0; i < order.length; i++) plane[order[i]] = decoder.decode(cdfs[tableOf[i]]);
+        for (let i = 0; i < order.length; i++) {
+          const symbol = decoder.decode(cdfs[tableOf[i]]);
+          plane[order[i]] = symbol;
+          spent += costs[tableOf[i]][symbol];
+          // after each table's run of symbols, as soon as the words are overspent
+          if (i + 1 === order.length || tableOf[i + 1] !== tableOf[i]) checkBudget(spent, words.length, 0);
+        }
       }
       const a = new Int32Array(n);
       for (let p = 0; p < n; p++) a[p] = Math.abs(plane[p] - radius);

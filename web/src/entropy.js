@@ -1,7 +1,8 @@
 // Integer-table entropy decoding of the learned base's latents (payload version 0) and the
-// escape values; mirrors srcodec.entropy.
+// escape values, within the words' information budget (budget.js); mirrors srcodec.entropy.
 
 import { AnsDecoder, ansWords, categoricalCdf } from './ans.js';
+import { checkBudget, cheapest, tableCosts } from './budget.js';
 import { CorruptError } from './errors.js';
 
 export const MAX_ESCAPE = 1 << 15;
@@ -14,9 +15,9 @@ export function tableCdfs(table) {
   return out;
 }
 
-/** Runs run(decoder) over the words; words left over are CorruptError. */
-export function decoding(run, bytes) {
-  const decoder = new AnsDecoder(ansWords(bytes));
+/** Runs run(decoder) over checked words (ansWords); words left over are CorruptError. */
+export function decoding(run, words) {
+  const decoder = new AnsDecoder(words);
   run(decoder);
   if (!decoder.isEmpty()) throw new CorruptError('learned entropy-coded data has words left after the last symbol');
 }
@@ -56,14 +57,30 @@ export function fromIndices(index, escapes, radius) {
   return values;
 }
 
-/** Version 0: channel c with table row c, each channel in raster order -> values (C * n). */
-export function decodeChannels(words, escapes, table, n) {
+/**
+ * Version 0: channel c with table row c, each channel in raster order -> values (C * n).
+ * Before anything is allocated, the words are checked and must hold each channel's cheapest
+ * symbol at every position; while decoding, the symbols so far after each channel (the
+ * Python decoder's checks, in its order).
+ */
+export function decodeChannels(bytes, escapes, table, n) {
+  const words = ansWords(bytes);
+  const costs = tableCosts(table);
+  const least = costs.reduce((sum, row) => sum + cheapest(row), 0);
+  checkBudget(BigInt(n) * BigInt(least), words.length, costs.length * n);
   const cdfs = tableCdfs(table);
   const index = new Int32Array(cdfs.length * n);
   decoding((decoder) => {
+    let spent = 0; // below 2^53: at most 16 * COST_ONE per allocated symbol
     for (let c = 0; c < cdfs.length; c++) {
       const cdf = cdfs[c];
-      for (let i = 0; i < n; i++) index[c * n + i] = decoder.decode(cdf);
+      const cost = costs[c];
+      for (let i = 0; i < n; i++) {
+        const symbol = decoder.decode(cdf);
+        index[c * n + i] = symbol;
+        spent += cost[symbol];
+      }
+      checkBudget(spent, words.length, n); // as soon as a channel overspends
     }
   }, words);
   return fromIndices(index, escapes, (table.shape[1] - 2) / 2);

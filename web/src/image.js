@@ -2,6 +2,7 @@
 // (createImageBitmap without colour-space conversion or premultiplication), read back as
 // bytes; spec §6.1's colour-model conversion as Pillow does it.
 
+import { payloadSize } from './dims.js';
 import { BackendUnavailableError, CorruptError } from './errors.js';
 
 const MIME = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp', avif: 'image/avif' };
@@ -49,10 +50,19 @@ export function toChannels(rgba, pixels, channels) {
   return out;
 }
 
-/** The decoded LR image (interleaved, `channels` per pixel), exactly the LR size. */
-export async function decodePixelBase(payload, format, [width, height], channels) {
-  const { rgba, width: w, height: h } = await browserDecode(payload, format);
+function checkSize([w, h], [width, height]) {
   if (w !== width || h !== height) throw new CorruptError(`base layer is ${w}x${h}, header says ${width}x${height}`);
+}
+
+/**
+ * The decoded LR image (interleaved, `channels` per pixel), exactly the LR size: checked on
+ * the payload's own header before any pixel is decoded (dims.js), and on the decoded image.
+ */
+export async function decodePixelBase(payload, format, size, channels) {
+  const declared = payloadSize(payload, format);
+  if (declared !== null) checkSize(declared, size);
+  const { rgba, width: w, height: h } = await browserDecode(payload, format);
+  checkSize([w, h], size);
   return toChannels(rgba, w * h, channels);
 }
 

@@ -1,6 +1,7 @@
 // Chunk S (spec §3.5): the tile levels (ANS with a 4-symbol integer model) and the exact
 // integer blend of the tool's output T with the plain reconstruction P; mirrors
-// srcodec.upscale.strength.
+// srcodec.upscale.strength. The map's words must hold its levels (budget.js, via
+// decodeChannels), so a short map cannot stand for a huge one.
 
 import { CorruptError } from './errors.js';
 import { decodeChannels } from './entropy.js';
