@@ -234,7 +234,11 @@ def search_size(s: Search, configs: list[Config], budget: int) -> tuple[Coded, s
     # below what the configured scales can reach, larger scales are the only way down
     extra = [
         Config(
-            s, sc, configs[0].base, dict(configs[0].options), pipeline.upscaler_candidates(sc, None)
+            s,
+            sc,
+            configs[0].base,
+            dict(configs[0].options),
+            pipeline.upscaler_candidates(sc, None, configs[0].base),
         )
         for sc in SCALES
         if sc not in tried and sc > max(tried)

@@ -94,7 +94,7 @@ def encode_manual(
     auto): also fit the learned tool's strength per channel and tile (chunk S) where that
     pays for its bytes."""
     base, quality = pipeline.check_choice(scale, base, quality)
-    tools = pipeline.upscaler_candidates(scale, upscaler)
+    tools = pipeline.upscaler_candidates(scale, upscaler, base)
     src = image if isinstance(image, image_io.SourceImage) else image_io.load(image)
     fit = upscaler in (None, "auto") if strength is None else strength
     target = Target("pinned", 0, STRENGTH_METRIC)

@@ -181,7 +181,7 @@ def configs(
         speed = {codec.speed_knob: s.effort.speed}
     out: list[Config] = []
     for sc in scales:
-        tools = pipeline.upscaler_candidates(sc, upscaler)
+        tools = pipeline.upscaler_candidates(sc, upscaler, entry.name)
         if not s.effort.learned and upscaler in (None, "auto"):
             tools = tools[-1:]
         for knobs in codec.search_knobs(s.target.metric, s.effort.breadth, sc):
