@@ -18,11 +18,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from docgen import REPO, blocks, importing, perceptual, rd, training
+from docgen import REPO, blocks, encode, importing, perceptual, rd, training
 
 # block name -> renderer; a page names these in its `<!-- make_docs: NAME ... -->` markers
 RENDERERS: dict[str, blocks.Renderer] = {
     "bd_table": rd.bd_table,
+    "encode_large": encode.encode_large,
     "bd_value": rd.bd_value,
     "per_quality": rd.per_quality,
     "promise": perceptual.promise,
