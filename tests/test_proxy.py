@@ -48,7 +48,8 @@ def test_sample_reconstruct_is_the_full_decode_s_strips(scale: int, tool: str) -
 def test_a_large_image_is_searched_on_the_proxy_and_keeps_the_promise(small_proxy: None) -> None:
     img = np.asarray(Image.open(KODAK / "kodim23.png").convert("RGB"))[112:400, 192:576]
     data, why = srcodec.encode_explained(img)
-    assert why is not None and why.chosen is not None
+    assert why is not None
+    assert why.chosen is not None
     notes = [t.note for t in why.trials]
     assert any(n.startswith("proxy") for n in notes)
     assert not why.chosen.note.startswith("proxy")  # the choice is made at full size
