@@ -135,6 +135,15 @@ def test_target_size_never_over(budget: int) -> None:
     assert len(data) <= budget
 
 
+def test_target_size_over_the_lossless_size_is_lossless_at_any_image_size() -> None:
+    """A budget that holds the lossless stream gets it, also above the small-image size."""
+    img = synthetic(320, 240, seed=5)  # over finish.LOSSLESS_PIXELS
+    data, why = srcodec.encode_explained(img, target_size=10_000_000, effort=2)
+    assert why is not None
+    assert why.chosen.choice.base == "png"
+    assert np.array_equal(np.asarray(srcodec.decode(data)), img)
+
+
 def test_target_size_below_full_resolution_goes_to_a_larger_scale() -> None:
     rgb = _kodak("kodim23.png")
     budget = 768 * 512 * 0.02 / 8  # far below AVIF's smallest full-resolution file

@@ -18,12 +18,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from docgen import REPO, blocks, browser, importing, perceptual, rd, training
+from docgen import REPO, blocks, browser, encode, importing, perceptual, rd, training
 
 # block name -> renderer; a page names these in its `<!-- make_docs: NAME ... -->` markers
 RENDERERS: dict[str, blocks.Renderer] = {
     "bd_table": rd.bd_table,
     "browser_table": browser.browser_table,
+    "encode_large": encode.encode_large,
     "bd_value": rd.bd_value,
     "per_quality": rd.per_quality,
     "promise": perceptual.promise,

@@ -23,7 +23,7 @@ from srcodec.errors import CorruptError, LimitError, UnsupportedError
 from srcodec.format import ids
 from srcodec.format.container import DEFAULT_MAX_PIXELS
 from srcodec.memory import RUNTIME_BYTES, STRENGTH_BYTES_PER_PIXEL, TORCH_BYTES
-from srcodec.upscale import UPSCALERS, SideInfo, check_scale, plain_upscaler
+from srcodec.upscale import UPSCALERS, SideInfo, check_tool, plain_upscaler
 from srcodec.upscale.bands import band_rows, upscale_bands
 
 if TYPE_CHECKING:
@@ -150,10 +150,10 @@ def _upscale_plan(stream: fmt.Stream, device: str, override: str | None) -> _Pla
     header = stream.header
     entry = UPSCALERS.by_wire_id(header.upscaler) if override is None else UPSCALERS.entry(override)
     impl = entry.get()
-    check_scale(impl, header.scale, UnsupportedError)
     recorded = entry.wire_id == header.upscaler
     base_entry = BASE_CODECS.by_wire_id(header.base)
     base_name = base_entry.name
+    check_tool(impl, base_name, header.scale, UnsupportedError)
     if recorded and header.model_hash is not None:
         installed = impl.model_hash(header.scale, base_name)
         if header.model_hash not in impl.model_hashes(header.scale):

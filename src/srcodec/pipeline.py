@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from srcodec import format as fmt
 from srcodec import image_io, resample
-from srcodec.base import BASE_CODECS
+from srcodec.base import BASE_CODECS, DEFAULT_BASE
 from srcodec.errors import UsageError
 from srcodec.format import ids
 from srcodec.format.header import SCALES, Header
-from srcodec.upscale import PLAIN, UPSCALERS, SideInfo, check_scale, default_upscaler
+from srcodec.upscale import PLAIN, UPSCALERS, SideInfo, check_tool, default_upscaler
 
 if TYPE_CHECKING:
     import numpy as np
@@ -124,7 +124,7 @@ def assemble(
     which picks the tool's model."""
     choice = coded.choice
     up_entry = UPSCALERS.entry(upscaler)
-    check_scale(up_entry.get(), choice.scale)
+    check_tool(up_entry.get(), choice.base, choice.scale)  # never a stream the decoder refuses
     header = Header(
         width=src.size[0],
         height=src.size[1],
@@ -173,13 +173,15 @@ def choose_strength(
     return strength.choose(src.pixels, tool, plain, stream_bytes)
 
 
-def upscaler_candidates(scale: int, upscaler: str | None) -> list[str]:
-    """A named upscaler alone; auto: the best learned one for the scale, then bicubic."""
+def upscaler_candidates(scale: int, upscaler: str | None, base: str | None = None) -> list[str]:
+    """A named upscaler alone (UsageError where it has no model for `base`, default the
+    search's, at `scale`); auto: the best learned one for the scale and base, then bicubic."""
+    base = BASE_CODECS.entry(base or DEFAULT_BASE).name
     if upscaler not in (None, "auto"):
         name = UPSCALERS.entry(upscaler).name
-        check_scale(UPSCALERS.entry(name).get(), scale)
+        check_tool(UPSCALERS.entry(name).get(), base, scale)
         return [name]
-    best = default_upscaler(scale)
+    best = default_upscaler(scale, base)
     return [best] if best == PLAIN else [best, PLAIN]
 
 

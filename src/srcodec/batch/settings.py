@@ -104,7 +104,7 @@ def check(settings: Settings) -> None:
     if manual:
         scale = e.get("scale") or 1
         pipeline.check_choice(scale, e["base"], e.get("quality"))
-        pipeline.upscaler_candidates(scale, e.get("upscaler"))
+        pipeline.upscaler_candidates(scale, e.get("upscaler"), e["base"])
         return
     search.parse_target(
         quality=e.get("quality"),
@@ -115,4 +115,4 @@ def check(settings: Settings) -> None:
         target_bpp=e.get("target_bpp"),
     )
     if e.get("scale") is not None:
-        pipeline.upscaler_candidates(e["scale"], e.get("upscaler"))
+        pipeline.upscaler_candidates(e["scale"], e.get("upscaler"), e.get("base"))

@@ -20,7 +20,8 @@ first; the learned tool is tried last, to buy one or two quality steps back. Man
 Modules, one job each: targets (what to reach), explanation (what was tried), bracket (the
 pure bracketed search), effort (the plans 1-9 and manual mode's), session (one search's
 state and its configurations), core (the score and size searches), finish (lossless,
-final speed, chunk S and the stream), run (the entry points).
+final speed, chunk S and the stream), proxy (large images: the search on a sample of
+strips, confirmed at full size), run (the entry points).
 """
 
 from __future__ import annotations

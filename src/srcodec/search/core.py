@@ -55,23 +55,32 @@ def _db(metric: str, value: float) -> float:
 LOG2_BYTES_PER_LEVEL = 0.1  # prior slope of log2(bytes) vs quantizer index
 
 
+def goal_of(s: Search) -> tuple[float, int]:
+    """(score to reach, byte budget or 0) of a quality or metric target; a quality target
+    codes the plain file it promises to match (recorded as the reference)."""
+    t = s.target
+    if t.kind != "quality":
+        s.explain.goal, s.explain.budget = t.value, 0
+        return t.value, 0
+    if s.explain.reference is not None:  # coded already (a large image's second search)
+        return s.explain.goal, s.explain.budget
+    reference = BASE_CODECS.entry(DEFAULT_BASE).get().reference_options()
+    ref_choice = Choice(1, DEFAULT_BASE, int(t.value), tuple(sorted(reference.items())))
+    ref = pipeline.code_base(s.lr(1), ref_choice)
+    budget = len(ref.payload)  # the plain file the stream must not exceed
+    goal = s.evaluate(ref, PLAIN)
+    s.explain.reference = Trial(ref_choice, f"{DEFAULT_BASE} file", budget, goal, True)
+    s.explain.goal, s.explain.budget = goal, budget
+    return goal, budget
+
+
 def search_score(s: Search, configs: list[Config], options: dict[str, Any]) -> tuple[Coded, str]:
     """Quality and metric targets: the fewest bytes whose score reaches the goal."""
     t = s.target
-    budget = 0
-    if t.kind == "quality":
-        reference = BASE_CODECS.entry(DEFAULT_BASE).get().reference_options()
-        ref_choice = Choice(1, DEFAULT_BASE, int(t.value), tuple(sorted(reference.items())))
-        ref = pipeline.code_base(s.lr(1), ref_choice)
-        budget = len(ref.payload)  # the plain file the stream must not exceed
-        goal = s.evaluate(ref, PLAIN)
-        s.explain.reference = Trial(ref_choice, f"{DEFAULT_BASE} file", budget, goal, True)
-        # the searched knobs (4:4:4, the metric's tune) reach it some qualities lower
-        guess = max(0, int(t.value) - 8)
-    else:
-        goal = t.value
-        guess = 50
-    s.explain.goal, s.explain.budget = goal, budget
+    goal, budget = goal_of(s)
+    # a quality target: the searched knobs (4:4:4, the metric's tune) reach the plain
+    # file's score some qualities lower
+    guess = max(0, int(t.value) - 8) if t.kind == "quality" else 50
     best: tuple[int, Coded, str] | None = None
     ceiling = {}
     for cfg in configs:
@@ -109,7 +118,7 @@ def _bicubic_ceiling(s: Search, scale: int) -> float:
     from srcodec.upscale.classic import resize_bicubic
 
     h, w = s.src.pixels.shape[:2]
-    return s.score(resize_bicubic(s.lr(scale), scale)[:h, :w])
+    return s.score(s.sampled(resize_bicubic(s.lr(scale), scale)[:h, :w]))
 
 
 def _min_quality(
@@ -234,7 +243,11 @@ def search_size(s: Search, configs: list[Config], budget: int) -> tuple[Coded, s
     # below what the configured scales can reach, larger scales are the only way down
     extra = [
         Config(
-            s, sc, configs[0].base, dict(configs[0].options), pipeline.upscaler_candidates(sc, None)
+            s,
+            sc,
+            configs[0].base,
+            dict(configs[0].options),
+            pipeline.upscaler_candidates(sc, None, configs[0].base),
         )
         for sc in SCALES
         if sc not in tried and sc > max(tried)

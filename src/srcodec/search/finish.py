@@ -1,4 +1,4 @@
-"""After the search proper: small images tried losslessly (`lossless`), the winner
+"""After the search proper: the lossless stream tried where it could win (`lossless`), the winner
 re-encoded at the effort's final speed (`refine`), and the chosen coding written as a
 stream, with chunk S where it pays for its bytes (`write`)."""
 
@@ -11,22 +11,22 @@ from srcodec import pipeline
 from srcodec.base import BASE_CODECS
 from srcodec.errors import UnsupportedError
 from srcodec.pipeline import Choice, Coded
+from srcodec.search.session import quality_levels
 from srcodec.upscale import PLAIN, UPSCALERS
 
 if TYPE_CHECKING:
     from srcodec.search.session import Config, Search
 
-LOSSLESS_PIXELS = 1 << 16  # images this small are also tried losslessly: it often wins
+LOSSLESS_PIXELS = 1 << 16  # images this small are always also tried losslessly
 # chunk S is fitted by least squares (upscale.strength): it serves this metric only
 STRENGTH_METRIC = "psnr"
 
 
 def lossless(s: Search, best: tuple[Coded, str]) -> tuple[Coded, str]:
-    """A small image (icons, thumbnails, flat graphics) takes its lossless stream where that
-    is no bigger than the lossy winner, or, for a size target, wherever it fits the budget:
-    lossless meets every quality target."""
-    height, width = s.src.pixels.shape[:2]
-    if width * height > LOSSLESS_PIXELS:
+    """The lossless stream where it is no bigger than the lossy winner or, for a size
+    target, wherever it fits the budget: lossless meets every quality target. Tried where
+    it could win (`_could_win_losslessly`)."""
+    if not _could_win_losslessly(s, best):
         return best
     base = next(entry.name for entry in BASE_CODECS if entry.get().lossless)
     coded = pipeline.code_base(s.lr(1), Choice(1, base, None))
@@ -37,6 +37,19 @@ def lossless(s: Search, best: tuple[Coded, str]) -> tuple[Coded, str]:
         wins = size <= s.size(*best)
     s.record(coded, PLAIN, s.scoring.perfect, wins, "lossless")
     return (coded, PLAIN) if wins else best
+
+
+def _could_win_losslessly(s: Search, best: tuple[Coded, str]) -> bool:
+    """Small images (icons, thumbnails, flat graphics), where lossless often wins; any
+    image whose lossy winner is the base's top quality (the budget or the goal asks for
+    all a lossy coding gives); a size budget over the raw pixel bytes."""
+    height, width, channels = s.src.pixels.shape
+    if width * height <= LOSSLESS_PIXELS:
+        return True
+    choice = best[0].choice
+    if choice.quality is not None and choice.quality >= max(quality_levels(choice.base)):
+        return True
+    return s.target.kind == "size" and s.target.value >= width * height * channels
 
 
 def refine(s: Search, configs: list[Config], best: tuple[Coded, str]) -> tuple[Coded, str]:

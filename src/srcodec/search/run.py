@@ -4,12 +4,14 @@ manual mode, which is the same search with every dimension pinned."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from srcodec import image_io, pipeline
 from srcodec.base import BASE_CODECS, DEFAULT_BASE
+from srcodec.search import proxy
 from srcodec.search.core import search_score, search_size
-from srcodec.search.effort import DEFAULT_EFFORT, check_effort, pinned
+from srcodec.search.effort import DEFAULT_EFFORT, Effort, check_effort, pinned
 from srcodec.search.finish import STRENGTH_METRIC, lossless, refine, write
 from srcodec.search.session import Config, Search, configs
 from srcodec.search.targets import Target
@@ -69,8 +71,44 @@ def encode(
     `progress(n)` is called after each of the n candidates tried."""
     plan = check_effort(effort)
     src = image if isinstance(image, image_io.SourceImage) else image_io.load(image)
+    pins = {"scale": scale, "base": base, "upscaler": upscaler, "options": options}
+    if proxy.applies(src, target.kind, plan.strength):
+        return _encode_large(src, target, plan, effort, device, progress, keep_metadata, pins)
     s = Search(src, target, plan, device, progress, level=effort, model_metric=target.metric)
-    coded, tool = _decide(s, scale, base, upscaler, options)
+    coded, tool = _decide(s, **pins)
+    return write(s, coded, tool, [tool], keep_metadata), s.explain
+
+
+def _encode_large(
+    src: image_io.SourceImage,
+    target: Target,
+    plan: Effort,
+    effort: int,
+    device: str,
+    progress: Callable[[int], None] | None,
+    keep_metadata: bool,
+    pins: dict[str, Any],
+) -> tuple[bytes, Explanation]:
+    """The search on the proxy (srcodec.search.proxy), its winner confirmed at full size
+    scored on the proxy's strips; where that misses, the search at full size, scored so."""
+    sample = proxy.Sample.of(*src.pixels.shape[:2])
+    p = Search(sample.source(src), target, plan, device, progress, level=effort,
+               model_metric=target.metric)  # fmt: skip
+    choice = _decide(p, **pins)[0].choice
+    s = Search(src, target, plan, device, progress, level=effort, model_metric=target.metric,
+               sample=sample)  # fmt: skip
+    s.explain.trials = [replace(t, note=f"proxy {t.note}".strip()) for t in p.explain.trials]
+    tools = pipeline.upscaler_candidates(choice.scale, pins["upscaler"], choice.base)
+    if not plan.learned and pins["upscaler"] in (None, "auto"):
+        tools = tools[-1:]
+    started = time.perf_counter()
+    confirmed = proxy.confirm(s, choice, tools)
+    if confirmed is None:
+        coded, tool = _decide(s, **pins)
+    else:
+        coded, tool = confirmed
+        s.explain.chosen = s.explain.trials[-1]
+    s.explain.seconds = p.explain.seconds + time.perf_counter() - started
     return write(s, coded, tool, [tool], keep_metadata), s.explain
 
 
@@ -94,7 +132,7 @@ def encode_manual(
     auto): also fit the learned tool's strength per channel and tile (chunk S) where that
     pays for its bytes."""
     base, quality = pipeline.check_choice(scale, base, quality)
-    tools = pipeline.upscaler_candidates(scale, upscaler)
+    tools = pipeline.upscaler_candidates(scale, upscaler, base)
     src = image if isinstance(image, image_io.SourceImage) else image_io.load(image)
     fit = upscaler in (None, "auto") if strength is None else strength
     target = Target("pinned", 0, STRENGTH_METRIC)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from srcodec.format.strength import StrengthChunk
     from srcodec.search.effort import Effort
+    from srcodec.search.proxy import Sample
     from srcodec.search.targets import Target
 
 MIN_SIDE = 32  # auto mode downsamples by s only images at least MIN_SIDE * s on each side
@@ -29,7 +30,8 @@ MIN_SIDE = 32  # auto mode downsamples by s only images at least MIN_SIDE * s on
 
 class Search:
     """State of one search: the source, its downsampled versions and the trials.
-    `model_metric`: the metric recorded for the tool's model (None: its default model)."""
+    `model_metric`: the metric recorded for the tool's model (None: its default model);
+    `sample`: score only these strips of each full-size decode (a large image's check)."""
 
     def __init__(
         self,
@@ -41,17 +43,23 @@ class Search:
         *,
         level: int,
         model_metric: str | None,
+        sample: Sample | None = None,
     ) -> None:
         self.src, self.target, self.effort, self.device = src, target, effort, device
         self.progress = progress
         self.model_metric = model_metric
         self.scoring = scoring(target.metric)
-        self.score = self.scoring.against(src.pixels)
+        self.sample = sample
+        self.score = self.scoring.against(self.sampled(src.pixels))
         self.explain = Explanation(target, level)
         self.alpha = None if src.alpha is None else image_io.png_bytes_of(src.alpha)
         self._lr: dict[int, np.ndarray] = {}
         # the reconstructions of the latest coded choice, by tool (chunk S reuses them)
         self._outputs: tuple[Choice | None, dict[str, np.ndarray]] = (None, {})
+
+    def sampled(self, image: np.ndarray) -> np.ndarray:
+        """What is scored of a full-size image: all of it, or the sample's strips."""
+        return image if self.sample is None else self.sample.stack(image)
 
     def lr(self, scale: int) -> np.ndarray:
         if scale not in self._lr:
@@ -80,15 +88,21 @@ class Search:
         return len(self.stream(coded, upscaler))
 
     def reconstruct(self, coded: Coded, upscaler: str) -> np.ndarray:
-        """What the decoder outputs for `coded` with `upscaler` (UnsupportedError: a tool
-        not trained for this base)."""
+        """What the decoder outputs for `coded` with `upscaler`, or the sample's strips of it
+        (UnsupportedError: a tool not trained for this base)."""
         choice, outputs = self._outputs
         if choice != coded.choice:
             outputs = {}
             self._outputs = (coded.choice, outputs)
-        if upscaler not in outputs:
+        if upscaler in outputs:
+            return outputs[upscaler]
+        if self.sample is None:
             outputs[upscaler] = pipeline.reconstruct(
                 coded, upscaler, self.src.size, self.device, metric=self.model_metric
+            )
+        else:
+            outputs[upscaler] = self.sample.reconstruct(
+                coded, upscaler, self.device, self.model_metric
             )
         return outputs[upscaler]
 
@@ -181,7 +195,7 @@ def configs(
         speed = {codec.speed_knob: s.effort.speed}
     out: list[Config] = []
     for sc in scales:
-        tools = pipeline.upscaler_candidates(sc, upscaler)
+        tools = pipeline.upscaler_candidates(sc, upscaler, entry.name)
         if not s.effort.learned and upscaler in (None, "auto"):
             tools = tools[-1:]
         for knobs in codec.search_knobs(s.target.metric, s.effort.breadth, sc):

@@ -44,6 +44,11 @@ class Upscaler(Protocol):
         """The scales this upscaler has a model for (checked at encode and decode)."""
         ...
 
+    def supports(self, base: str, scale: int) -> bool:
+        """Whether a model this tool ships decodes payloads of `base` at `scale` (checked
+        at encode, so no stream names a tool its decoder refuses, and at decode)."""
+        ...
+
     def model_hash(
         self, scale: int, base: str | None = None, metric: str | None = None
     ) -> bytes | None:
@@ -68,8 +73,28 @@ def check_scale(impl: Upscaler, scale: int, error: type[SrcodecError] | None = N
     install cannot upscale with that tool)."""
     if scale not in impl.scales():
         have = ", ".join(f"x{s}" for s in impl.scales())
-        msg = f"upscaler {impl.name} has no model for scale {scale} (has {have}); use bicubic"
-        raise (error or UsageError)(msg)
+        what = f"upscaler {impl.name} has no model for scale {scale} (has {have})"
+        if error is None:
+            msg = f"{what}: pick another --scale or --upscaler (bicubic has every scale)"
+            raise UsageError(msg)
+        msg = f"{what}; decode with --upscaler bicubic"
+        raise error(msg)
+
+
+def check_tool(
+    impl: Upscaler, base: str, scale: int, error: type[SrcodecError] | None = None
+) -> None:
+    """The scale check, then whether the tool's model knows payloads of `base`: UsageError
+    at encode, naming the flags that asked for it; decode passes UnsupportedError."""
+    check_scale(impl, scale, error)
+    if not impl.supports(base, scale):
+        what = f"upscaler {impl.name} is not trained for base {base} at scale {scale}"
+        if error is None:
+            flags = f"--upscaler {impl.name} --base {base} --scale {scale}"
+            msg = f"{what} ({flags}): pick another --upscaler"
+            raise UsageError(msg)
+        msg = f"{what}; decode with --upscaler bicubic"
+        raise error(msg)
 
 
 PLAIN = "bicubic"  # the plain reconstruction: no model, always installed (spec §3.5)
@@ -80,12 +105,18 @@ def plain_upscaler() -> Upscaler:
     return UPSCALERS.entry(PLAIN).get()
 
 
-def default_upscaler(scale: int) -> str:
-    """The most preferred upscaler installed here with a model for `scale` (the plain one
-    when no learned tool has)."""
+def default_upscaler(scale: int, base: str | None = None) -> str:
+    """The most preferred upscaler installed here with a model for `scale` (and for payloads
+    of `base`, when given); the plain one when no learned tool has."""
     usable = [entry.get() for entry in UPSCALERS if entry.missing() is None and entry.name != PLAIN]
     ranked = sorted(
-        (impl for impl in usable if impl.preference is not None and scale in impl.scales()),
+        (
+            impl
+            for impl in usable
+            if impl.preference is not None
+            and scale in impl.scales()
+            and (base is None or impl.supports(base, scale))
+        ),
         key=lambda impl: impl.preference,
     )
     return ranked[0].name if ranked else PLAIN

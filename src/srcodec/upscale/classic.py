@@ -41,6 +41,9 @@ class Bicubic:
     def scales(self) -> tuple[int, ...]:
         return (1, 2, 3, 4)
 
+    def supports(self, base: str, scale: int) -> bool:
+        return scale in self.scales()  # no model: any payload
+
     def model_hash(
         self, scale: int, base: str | None = None, metric: str | None = None
     ) -> bytes | None:

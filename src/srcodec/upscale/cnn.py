@@ -157,6 +157,9 @@ class Cnn:
     def scales(self) -> tuple[int, ...]:
         return tuple(sorted(MODEL_NAMES))
 
+    def supports(self, base: str, scale: int) -> bool:
+        return scale in MODEL_NAMES and base in BASES  # the conditioning's one-hot bases
+
     def model_hash(
         self, scale: int, base: str | None = None, metric: str | None = None
     ) -> bytes | None:

@@ -161,6 +161,9 @@ class Raisr:
         keys = weights.load(self.model)
         return tuple(s for s in (2, 3, 4) if f"x{s}.clean.coef" in keys)
 
+    def supports(self, base: str, scale: int) -> bool:
+        return scale in self.scales()  # a base without its own banks uses the clean bank
+
     def model_hash(
         self, scale: int, base: str | None = None, metric: str | None = None
     ) -> bytes | None:

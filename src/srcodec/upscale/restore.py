@@ -223,6 +223,13 @@ class Restore:
     def scales(self) -> tuple[int, ...]:
         return tuple(s for s, n in MODEL_NAMES.items() if n in weights.manifest())
 
+    def supports(self, base: str, scale: int) -> bool:
+        """The model used for `base` at `scale` knows that base (read off its weights)."""
+        name = model_name(scale, base)
+        if scale not in self.scales() or name is None:
+            return False
+        return base in BASES[: arch_of(weights.load(name))["bases"]]
+
     def model_hash(
         self, scale: int, base: str | None = None, metric: str | None = None
     ) -> bytes | None:
