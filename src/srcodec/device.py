@@ -1,8 +1,14 @@
-"""Device choice for torch-based upscalers: --device auto|cpu|cuda[:N]."""
+"""Device choice for the learned tools: --device auto|cpu|cuda[:N].
+
+The tools run on ONNX Runtime (srcodec.runtime): 'cuda' means its CUDA execution provider,
+present in the onnxruntime-gpu build. Nothing here imports torch.
+"""
 
 from __future__ import annotations
 
 from srcodec.errors import BackendUnavailableError, UsageError
+
+CUDA_PROVIDER = "CUDAExecutionProvider"
 
 
 def check(device: str) -> None:
@@ -14,20 +20,19 @@ def check(device: str) -> None:
 
 
 def pick(device: str = "auto") -> str:
-    """'auto' -> 'cuda' when torch sees a GPU, else 'cpu'; 'cuda' without one is an error."""
+    """'auto' -> 'cuda' when ONNX Runtime has its CUDA provider, else 'cpu'; 'cuda' without
+    it is an error."""
     check(device)
     if device == "cpu":
         return "cpu"
-    try:
-        import torch
-    except ImportError:
-        if device == "auto":
-            return "cpu"
-        msg = "device 'cuda' needs torch, which is not installed"
-        raise BackendUnavailableError(msg) from None
-    if torch.cuda.is_available():
+    from srcodec.runtime import available_providers
+
+    if CUDA_PROVIDER in available_providers():
         return "cuda" if device == "auto" else device
     if device == "auto":
         return "cpu"
-    msg = f"device {device!r} requested but CUDA is not available (torch {torch.__version__})"
+    msg = (
+        f"device {device!r} requested but ONNX Runtime has no CUDA provider here "
+        "(install onnxruntime-gpu instead of onnxruntime)"
+    )
     raise BackendUnavailableError(msg)

@@ -152,38 +152,64 @@ def from_arrays(arrays: dict[str, np.ndarray]) -> torch.nn.Module:
 
 @cache
 def _model(name: str, device: str) -> Any:
-    return from_arrays(weights.load(name)).to(device)
+    """The ONNX Runtime session of shipped model `name` (srcodec.runtime); the torch module
+    for an entry without an ONNX graph (one registered by hand), which needs torch."""
+    from srcodec import runtime
+
+    if not runtime.has_graph(name):
+        return from_arrays(weights.load(name)).to(device)
+    return runtime.network(name, device)
+
+
+def bases_of(net: Any) -> int:
+    """How many BASES a model knows: a torch module's attribute, or read off an ONNX
+    graph's conditioning width."""
+    if hasattr(net, "bases"):
+        return int(net.bases)
+    return net.input_width("cond") - COND_EXTRA
+
+
+def _residual_fn(net: Any, cond: np.ndarray, device: str) -> Any:
+    """patch 1 x 3 x h x w float32 in [0, 1] -> residual, float32 numpy: ONNX Runtime for a
+    runtime.Network, torch (the training reference) for a module."""
+    if not hasattr(net, "parameters"):
+        return lambda x: net(image=x, cond=cond[None])
+    import torch
+
+    cond_t = torch.from_numpy(cond)[None].to(device)
+    autocast = device.startswith("cuda")
+
+    def torch_residual(x: np.ndarray) -> np.ndarray:
+        with torch.inference_mode(), torch.autocast("cuda", torch.float16, enabled=autocast):
+            return net(torch.from_numpy(x).to(device), cond_t).float().cpu().numpy()
+
+    return torch_residual
 
 
 def run(
-    net: torch.nn.Module,
+    net: Any,
     img: np.ndarray,
     cond: np.ndarray,
     device: str = "cpu",
     tile: int = TILE,
     overlap: int = OVERLAP,
 ) -> np.ndarray:
-    """uint8 H x W x 3 -> restored uint8 H x W x 3, tile by tile (even tile offsets, so the
-    2x2 unshuffle phase matches training); odd sizes are edge-padded by one pixel."""
-    import torch
-
+    """uint8 H x W x 3 -> restored uint8 H x W x 3 with `net` (an ONNX Runtime network, or
+    the torch module it was exported from), tile by tile (even tile offsets, so the 2x2
+    unshuffle phase matches training); odd sizes are edge-padded by one pixel."""
     h, w, _ = img.shape
     ph, pw = h + h % 2, w + w % 2
     padded = img
     if (ph, pw) != (h, w):
         padded = np.pad(img, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
     out = np.array(padded)
-    cond_t = torch.from_numpy(cond)[None].to(device)
-    autocast = device.startswith("cuda")
-    with torch.inference_mode():
-        for (y0, y1, x0, x1), (cy0, cy1, cx0, cx1) in tiles(ph, pw, tile, overlap):
-            patch = np.ascontiguousarray(padded[y0:y1, x0:x1].transpose(2, 0, 1))
-            x = torch.from_numpy(patch)[None].to(device).float().div_(255.0)
-            with torch.autocast("cuda", dtype=torch.float16, enabled=autocast):
-                res = net(x, cond_t)
-            res = res.float()[0, :, cy0:cy1, cx0:cx1].mul_(255.0).permute(1, 2, 0).cpu().numpy()
-            view = out[y0 + cy0 : y0 + cy1, x0 + cx0 : x0 + cx1]
-            view[...] = np.clip(np.floor(view + res + 0.5), 0, 255)
+    residual = _residual_fn(net, cond, device)
+    for (y0, y1, x0, x1), (cy0, cy1, cx0, cx1) in tiles(ph, pw, tile, overlap):
+        patch = padded[y0:y1, x0:x1].transpose(2, 0, 1)[None].astype(np.float32)
+        patch /= 255.0
+        res = residual(patch)[0, :, cy0:cy1, cx0:cx1].transpose(1, 2, 0) * 255.0
+        view = out[y0 + cy0 : y0 + cy1, x0 + cx0 : x0 + cx1]
+        view[...] = np.clip(np.floor(view + res + 0.5), 0, 255)
     return out[:h, :w]
 
 
@@ -243,7 +269,7 @@ class Restore:
         if side.model_hash is not None:  # the model the stream names, if this install has it
             name = _variants(side.scale).get(side.model_hash, name)
         net = _model(name, device)
-        cond = condition(side.base, side.quality, side.subsampled, net.bases)
+        cond = condition(side.base, side.quality, side.subsampled, bases_of(net))
         gray = lr.shape[2] == 1
         rgb = np.repeat(lr, 3, axis=2) if gray else lr
         out = run(net, base_image(rgb, side.scale), cond, device)
