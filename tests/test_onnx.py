@@ -156,3 +156,38 @@ def test_encode_and_decode_never_import_torch(tmp_path: Path) -> None:
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("size", [(200, 257), (100, 131), (23, 30)])
+def test_numpy_ms_ssim_matches_pytorch_msssim(size: tuple[int, int]) -> None:
+    """The encoder's MS-SSIM (numpy, no torch) against pytorch_msssim's definition."""
+    pytest.importorskip("pytorch_msssim")
+    from pytorch_msssim import ms_ssim
+    from pytorch_msssim.ssim import _fspecial_gauss_1d, _ssim
+
+    from srcodec import metrics
+
+    rng = np.random.default_rng(1)
+    a = rng.integers(0, 256, (*size, 3)).astype(np.uint8)
+    b = np.clip(a.astype(int) + rng.integers(-20, 21, a.shape), 0, 255).astype(np.uint8)
+    ta, tb = (torch.from_numpy(np.array(x, np.float32)).permute(2, 0, 1)[None] for x in (a, b))
+    if min(size) > 160:
+        reference = float(ms_ssim(ta, tb, data_range=255.0))
+    else:  # fewer scales: pytorch_msssim's loop with renormalised weights
+        levels = 5
+        while min(size) <= 10 * 2 ** (levels - 1):
+            levels -= 1
+        w = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333][:levels]
+        win = _fspecial_gauss_1d(11, 1.5).repeat([3, 1, 1, 1])
+        factors = []
+        for level in range(levels):
+            s, cs = _ssim(ta, tb, data_range=255.0, win=win, size_average=False)
+            if level < levels - 1:
+                factors.append(torch.relu(cs))
+                pad = [n % 2 for n in ta.shape[2:]]
+                ta = torch.nn.functional.avg_pool2d(ta, kernel_size=2, padding=pad)
+                tb = torch.nn.functional.avg_pool2d(tb, kernel_size=2, padding=pad)
+        weights_t = torch.tensor([x / sum(w) for x in w]).view(-1, 1, 1)
+        stacked = torch.stack([*factors, torch.relu(s)])
+        reference = float(torch.prod(stacked**weights_t, dim=0).mean())
+    assert metrics.ms_ssim_any(a, b) == pytest.approx(reference, abs=1e-5)
