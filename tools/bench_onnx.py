@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from docgen.onnx import targets_table
+
 REPO = Path(__file__).resolve().parents[1]
 KODAK = REPO / ".." / "shared" / "datasets" / "kodak"
 STREAMS = {  # label -> srcodec encode options
@@ -69,20 +71,24 @@ def make_venv(where: Path, rev: str, install: list[str]) -> Path:
     return where
 
 
+def bare_venv(where: Path) -> Path:
+    """A venv with nothing installed: what both sides hold before pip installs anything."""
+    shutil.rmtree(where, ignore_errors=True)
+    sh([sys.executable, "-m", "venv", str(where)])
+    return where
+
+
 def du_bytes(path: Path) -> int:
     return int(sh(["du", "-sb", str(path)]).stdout.split()[0])
 
 
-def wall(cmd: list[str], repeat: int) -> float:
-    """Median wall time of a new process running `cmd`."""
+def wall(cmd: list[str]) -> float:
+    """Wall time of a new process running `cmd`."""
     env = {**os.environ, **THREADS}
     env.pop("PYTHONPATH", None)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True, env=env)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    return time.perf_counter() - start
 
 
 def warm(venv: Path, mode: str, path: Path, repeat: int) -> dict[str, object]:
@@ -100,14 +106,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--today", required=True, help="git revision of today's torch decoder")
     p.add_argument("--image", type=Path, default=KODAK / "kodim05.png")
     p.add_argument("--venvs", type=Path, default=Path("/tmp/srcodec-bench-venvs"))
-    p.add_argument("--reuse", action="store_true", help="keep venvs an earlier run built")
-    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument(
+        "--reuse-torch", action="store_true", help="keep the torch venv an earlier run built"
+    )
+    p.add_argument("--repeat", type=int, default=3, help="warm decodes per process")
+    p.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians kept")
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args(argv)
     venvs = {"ort": args.venvs / "ort", "torch": args.venvs / "torch"}
     installs = {"ort": ("HEAD", ["."]), "torch": (args.today, ["torch==2.13.0", "."])}
     for side, venv in venvs.items():
-        if not (args.reuse and (venv / "bin" / "srcodec").exists()):
+        if not (side == "torch" and args.reuse_torch and (venv / "bin" / "srcodec").exists()):
             rev, install = installs[side]
             print(f"building the {side} venv ({rev}) ...", flush=True)
             make_venv(venv, rev, install)
@@ -124,25 +133,28 @@ def main(argv: list[str] | None = None) -> int:
         "threads": 2,
         "repeat": args.repeat,
         "size_bytes": {side: du_bytes(v) for side, v in venvs.items()},
-        "cold_decode_s": {},
-        "warm_decode_s": {},
+        "bare_venv_bytes": du_bytes(bare_venv(args.venvs / "bare")),
+        "rounds": args.rounds,
         "torch_imported": {},
     }
-    for label, stream in streams.items():
+    timings: dict[str, list[float]] = {}
+    for _ in range(args.rounds):  # rounds alternate the sides, so both see the same load
+        for label, stream in streams.items():
+            for side, venv in venvs.items():
+                cli = [str(venv / "bin" / "srcodec"), "decode", str(stream), str(work / "o.png")]
+                timings.setdefault(f"cold_decode_s/{label} {side}", []).append(wall(cli))
+                w = warm(venv, "decode", stream, args.repeat)
+                timings.setdefault(f"warm_decode_s/{label} {side}", []).append(w["median_s"])
+                result["torch_imported"][f"decode {label} {side}"] = w["torch"]  # type: ignore[index]
         for side, venv in venvs.items():
-            cli = [str(venv / "bin" / "srcodec"), "decode", str(stream), str(work / "out.png")]
-            result["cold_decode_s"][f"{label} {side}"] = wall(cli, args.repeat)  # type: ignore[index]
-            w = warm(venv, "decode", stream, args.repeat)
-            result["warm_decode_s"][f"{label} {side}"] = w["median_s"]  # type: ignore[index]
-            result["torch_imported"][f"decode {label} {side}"] = w["torch"]  # type: ignore[index]
-    result["cold_encode_s"] = {}
-    result["warm_encode_s"] = {}
-    for side, venv in venvs.items():
-        cli = [str(venv / "bin" / "srcodec"), "encode", str(args.image), str(work / "e.srz")]
-        result["cold_encode_s"][side] = wall(cli, max(1, args.repeat // 2))  # type: ignore[index]
-        w = warm(venv, "encode", args.image, max(1, args.repeat // 2))
-        result["warm_encode_s"][side] = w["median_s"]  # type: ignore[index]
-        result["torch_imported"][f"encode {side}"] = w["torch"]  # type: ignore[index]
+            cli = [str(venv / "bin" / "srcodec"), "encode", str(args.image), str(work / "e.srz")]
+            timings.setdefault(f"cold_encode_s/{side}", []).append(wall(cli))
+            w = warm(venv, "encode", args.image, 1)
+            timings.setdefault(f"warm_encode_s/{side}", []).append(w["median_s"])
+            result["torch_imported"][f"encode {side}"] = w["torch"]  # type: ignore[index]
+    for key, values in timings.items():
+        kind, what = key.split("/")
+        result.setdefault(kind, {})[what] = statistics.median(values)  # type: ignore[union-attr]
     result["load_average"] = {"before": load_before[0], "after": os.getloadavg()[0]}
     result["note"] = (
         "2-core machine shared with other work (a training run holds one core): "
@@ -150,29 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     shutil.rmtree(work)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(render(result))
+    print(targets_table(result))
     return 0
-
-
-def render(result: dict) -> str:  # type: ignore[type-arg]
-    """The targets table (also what docs/onnx.md shows, via tools/docgen/onnx.py)."""
-    size = result["size_bytes"]
-    rows = [
-        ("install size (du)", f"{size['torch'] / 2**20:.0f} MiB", f"{size['ort'] / 2**20:.0f} MiB",
-         f"{size['ort'] / size['torch']:.2f}x", "<= 0.20x"),
-    ]  # fmt: skip
-    for kind, target in (("cold_decode_s", "<= 0.5 s"), ("warm_decode_s", "<= 0.70x")):
-        for label in sorted({k.rsplit(" ", 1)[0] for k in result[kind]}):
-            t, o = result[kind][f"{label} torch"], result[kind][f"{label} ort"]
-            what = f"{kind.split('_')[0]} decode, {label}"
-            rows.append((what, f"{t:.3f} s", f"{o:.3f} s", f"{o / t:.2f}x", target))
-    for kind in ("cold_encode_s", "warm_encode_s"):
-        t, o = result[kind]["torch"], result[kind]["ort"]
-        what = f"{kind.split('_')[0]} default encode"
-        rows.append((what, f"{t:.3f} s", f"{o:.3f} s", f"{o / t:.2f}x", "<= 1.00x"))
-    lines = ["| measure | torch (today) | ONNX Runtime | ratio | target |", "|---|---|---|---|---|"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -18,12 +18,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from docgen import REPO, blocks, importing, perceptual, rd, training
+from docgen import REPO, blocks, importing, onnx, perceptual, rd, training
 
 # block name -> renderer; a page names these in its `<!-- make_docs: NAME ... -->` markers
 RENDERERS: dict[str, blocks.Renderer] = {
     "bd_table": rd.bd_table,
     "bd_value": rd.bd_value,
+    "onnx_targets": onnx.targets,
     "per_quality": rd.per_quality,
     "promise": perceptual.promise,
     "promise_kept": perceptual.promise_kept,

@@ -11,6 +11,7 @@ onnxruntime-gpu build; device.pick says whether it is there).
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -82,6 +83,12 @@ class Network:
         weights.verified_bytes(name)  # the weights the stream names, as weights.load checks
         options = ort.SessionOptions()
         options.log_severity_level = 3  # warnings about unused providers are not errors here
+        # idle threads sleep instead of spinning: calls come one tile at a time, between
+        # them numpy and the image codecs need the cores
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        threads = os.environ.get("OMP_NUM_THREADS", "")
+        if threads.isdigit() and int(threads) > 0:  # a batch worker's share of the cores
+            options.intra_op_num_threads = int(threads)
         self.name = name
         self.session = ort.InferenceSession(
             graph_bytes(name, graph), options, providers=providers(device)

@@ -12,8 +12,9 @@ Payload (spec §6.1.1), all integers unsigned:
 The latents are M x ceil(H/16) x ceil(W/16) for an LR image W x H; the encoder pads the
 image by edge replication to a multiple of 16 and the decoder crops. Symbols come from the
 model's integer tables only, so they decode identically everywhere; the pixels come from
-the float synthesis transform (float32 on the CPU by default) and may differ by one grey
-level between float32 and float64 or across machines (tests/test_learned.py measures it).
+the float synthesis transform (its ONNX graph on ONNX Runtime, float32 on the CPU; the torch
+module stays the reference) and may differ by one grey level between runtimes, float32 and
+float64 or machines (tests/test_learned.py and tests/test_onnx.py measure it).
 
 The synthesis runs on full-width strips of latent rows, each with HALO rows of context above
 and below, so its working set is one strip's (about STRIP_PIXELS output pixels) whatever the
@@ -21,7 +22,8 @@ image size; an image that fits in one strip is synthesized whole, bit-identical 
 strips existed, and a striped one stays within one grey level of that (float summation order
 only; float64 and float32 behave as before).
 
-torch is imported inside functions: `import srcodec.base` never loads it.
+Encoding and decoding never import torch; the torch reference (Model.net, `analyse` and
+`synthesize` given the module) imports it inside functions.
 """
 
 from __future__ import annotations
@@ -98,7 +100,12 @@ class Model:
     def net(self) -> Any:
         """The torch module (learned_arch.FactorizedCodec, eval mode, float32): training and
         the reference the ONNX graphs are tested against; needs torch."""
-        return _torch_net(self.name)
+        try:
+            from srcodec.base.learned_torch import torch_net
+        except ImportError:
+            msg = "the learned base's torch module needs torch (pip install 'srcodec[train]')"
+            raise BackendUnavailableError(msg) from None
+        return torch_net(self.name)
 
 
 def _known() -> dict[bytes, str]:
@@ -126,24 +133,6 @@ def model(name: str = MODEL) -> Model:
     context = ContextModel.from_arrays(arrays)
     levels = int(weights.entry(name)["arch_params"]["levels"])
     return Model(name, tables, weights.stream_hash(name), context, levels)
-
-
-def _torch_net(name: str) -> Any:
-    try:
-        import torch
-    except ImportError:
-        msg = "the learned base's torch module needs torch (pip install 'srcodec[train]')"
-        raise BackendUnavailableError(msg) from None
-    from srcodec import weights
-    from srcodec.base.learned_arch import FactorizedCodec
-
-    arrays = weights.load(name)
-    params = weights.entry(name)["arch_params"]
-    net = FactorizedCodec(params["n"], params["m"], params["levels"])
-    entropy_arrays = ("tables", *learned_context.ALL_ARRAYS)
-    state = {k: torch.from_numpy(v) for k, v in arrays.items() if k not in entropy_arrays}
-    net.load_state_dict(state)
-    return net.eval()
 
 
 def _is_torch(net: Any) -> bool:
@@ -182,13 +171,9 @@ def analyse(net: Any, lr: np.ndarray, quality: int, levels: int | None = None) -
         x /= 255.0
         pos = np.array([position(quality, levels or 0)], np.float32)
         return np.round(net(image=x, position=pos))[0].astype(np.int64)
-    import torch
+    from srcodec.base.learned_torch import analyse as analyse_torch
 
-    x = torch.from_numpy(np.ascontiguousarray(_padded(lr).transpose(2, 0, 1))).float()[None]
-    with torch.no_grad():
-        pos = torch.tensor([position(quality, int(net.log_gain.shape[0]))])
-        y = net.g_a(x / 255.0) * net.gain(pos)
-    return torch.round(y)[0].to(torch.int64).numpy()
+    return analyse_torch(net, _padded(lr), quality)
 
 
 def strip_rows(latent_height: int, latent_width: int) -> int:
@@ -244,27 +229,9 @@ def synthesize(
 ) -> np.ndarray:
     """int latents (M, h, w) -> uint8 H x W x 3 cropped to size (W, H), strip by strip, with
     the torch module (the reference; `dtype` float32 by default or float64)."""
-    import torch
+    from srcodec.base.learned_torch import synthesize as synthesize_torch
 
-    dtype = dtype or torch.float32
-    if dtype != torch.float32:  # a copy: the cached float32 model is shared
-        import copy
-
-        net = copy.deepcopy(net).to(dtype)
-    width, height = size
-    out = np.empty((height, width, 3), np.uint8)
-    with torch.no_grad():
-        g = net.gain(torch.tensor([position(quality, int(net.log_gain.shape[0]))], dtype=dtype))
-        for r0, r1, c0, c1 in strips(symbols.shape[1], symbols.shape[2]):
-            y = torch.from_numpy(symbols[:, r0:r1]).to(dtype)[None]
-            x = net.g_s(y / g)
-            del y
-            top, bottom = c0 * STRIDE, min(c1 * STRIDE, height)  # image rows of this core
-            core = x[0, :, top - r0 * STRIDE : bottom - r0 * STRIDE, :width]
-            pixels = (core * 255).round().clamp(0, 255).to(torch.uint8)
-            del x, core
-            out[top:bottom] = pixels.permute(1, 2, 0).numpy()
-    return out
+    return synthesize_torch(net, symbols, quality, size, dtype)
 
 
 def pack(version: int, model_hash: bytes, quality: int, words: bytes, escapes: bytes) -> bytes:

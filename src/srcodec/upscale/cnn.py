@@ -12,7 +12,8 @@ q 20 differently from JPEG at q 70 or a clean (png) LR image; an unconditioned n
 high rates. Gray images run as RGB with equal planes; the output planes are averaged.
 
 Training lives in tools/train_upscaler.py; weights ship as models/cnn-x<s>-*.npz (no pickle)
-and describe themselves: channels, depth and scale are read off the array shapes.
+and describe themselves: channels, depth and scale are read off the array shapes. Inference
+runs the ONNX graph exported beside each (srcodec.runtime, docs/onnx.md).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 from srcodec import weights
 from srcodec.errors import UnsupportedError
 from srcodec.upscale.classic import resize_bicubic
+from srcodec.upscale.conditioned import residual_fn
 from srcodec.upscale.tiling import tiles
 
 if TYPE_CHECKING:
@@ -130,23 +132,6 @@ def scale_of(net: Any) -> int:
     return int(probe.shape[-1])
 
 
-def _residual_fn(net: Any, cond: np.ndarray, device: str) -> Any:
-    """LR patch 1 x 3 x h x w float32 in [0, 1] -> HR residual, float32 numpy: ONNX Runtime
-    for a runtime.Network, torch (the training reference) for a module."""
-    if not hasattr(net, "parameters"):
-        return lambda x: net(image=x, cond=cond[None])
-    import torch
-
-    cond_t = torch.from_numpy(cond)[None].to(device)
-    autocast = device.startswith("cuda")
-
-    def torch_residual(x: np.ndarray) -> np.ndarray:
-        with torch.inference_mode(), torch.autocast("cuda", torch.float16, enabled=autocast):
-            return net(torch.from_numpy(x).to(device), cond_t).float().cpu().numpy()
-
-    return torch_residual
-
-
 def run(
     net: Any,
     lr: np.ndarray,
@@ -162,7 +147,7 @@ def run(
     h, w, _ = lr.shape
     # writable uint8 copy; the net's residual is added tile by tile
     out = np.array(resize_bicubic(lr, scale))
-    residual = _residual_fn(net, cond, device)
+    residual = residual_fn(net, cond, device)
     for (y0, y1, x0, x1), (cy0, cy1, cx0, cx1) in tiles(h, w, tile, overlap):
         patch = lr[y0:y1, x0:x1].transpose(2, 0, 1)[None].astype(np.float32)
         patch /= 255.0

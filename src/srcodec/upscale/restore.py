@@ -17,10 +17,12 @@ from the payload itself, `BaseCodec.subsampled`). A model's conditioning width i
 first layer, so models trained before the learned base existed keep working (and refuse it).
 Training: `python tools/train.py restore` and `restore-x2` (srcodec.train); weights ship as
 models/restore-x1-*.npz and restore-x2-*.npz and describe themselves (channels, layers read
-off the shapes). A base whose decoded images differ a lot from the Pillow codecs' (the
-learned base: blur and transform ringing, not blocks) gets its own fine-tuned model per
-scale (BASE_MODEL_NAMES, e.g. restore-x2-learned); the stream's model hash names whichever
-file was used, so the decoder needs no extra field.
+off the shapes); inference runs the ONNX graph exported beside each (srcodec.runtime,
+docs/onnx.md), the torch module staying the training reference. A base whose decoded
+images differ a lot from the Pillow codecs' (the learned base: blur and transform ringing,
+not blocks) gets its own fine-tuned model per scale (BASE_MODEL_NAMES, e.g.
+restore-x2-learned); the stream's model hash names whichever file was used, so the decoder
+needs no extra field.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import numpy as np
 from srcodec import weights
 from srcodec.errors import UnsupportedError
 from srcodec.upscale.classic import resize_bicubic
+from srcodec.upscale.conditioned import residual_fn
 from srcodec.upscale.tiling import tiles
 
 if TYPE_CHECKING:
@@ -169,23 +172,6 @@ def bases_of(net: Any) -> int:
     return net.input_width("cond") - COND_EXTRA
 
 
-def _residual_fn(net: Any, cond: np.ndarray, device: str) -> Any:
-    """patch 1 x 3 x h x w float32 in [0, 1] -> residual, float32 numpy: ONNX Runtime for a
-    runtime.Network, torch (the training reference) for a module."""
-    if not hasattr(net, "parameters"):
-        return lambda x: net(image=x, cond=cond[None])
-    import torch
-
-    cond_t = torch.from_numpy(cond)[None].to(device)
-    autocast = device.startswith("cuda")
-
-    def torch_residual(x: np.ndarray) -> np.ndarray:
-        with torch.inference_mode(), torch.autocast("cuda", torch.float16, enabled=autocast):
-            return net(torch.from_numpy(x).to(device), cond_t).float().cpu().numpy()
-
-    return torch_residual
-
-
 def run(
     net: Any,
     img: np.ndarray,
@@ -203,7 +189,7 @@ def run(
     if (ph, pw) != (h, w):
         padded = np.pad(img, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
     out = np.array(padded)
-    residual = _residual_fn(net, cond, device)
+    residual = residual_fn(net, cond, device)
     for (y0, y1, x0, x1), (cy0, cy1, cx0, cx1) in tiles(ph, pw, tile, overlap):
         patch = padded[y0:y1, x0:x1].transpose(2, 0, 1)[None].astype(np.float32)
         patch /= 255.0
