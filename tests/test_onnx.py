@@ -144,7 +144,20 @@ def test_export_writes_and_registers_a_graph(
 
 
 def test_encode_and_decode_never_import_torch(tmp_path: Path) -> None:
-    code = (
+    blocker = (  # as if torch were not installed: not importable, not found
+        "import importlib.util, sys\n"
+        "find = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda n, *a: None if n.startswith('torch') else find(n, *a)\n"
+        "class NoTorch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'torch':\n"
+        "            raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, NoTorch())\n"
+        "from srcodec.base import BASE_CODECS\n"
+        "from srcodec.upscale import UPSCALERS\n"
+        "assert all(e.missing() is None for e in [*BASE_CODECS, *UPSCALERS])\n"
+    )
+    code = blocker + (
         "import sys, numpy as np, srcodec\n"
         "from PIL import Image\n"
         f"img = np.asarray(Image.open({str(SHARED / 'datasets' / 'kodak' / 'kodim03.png')!r}))"
@@ -191,3 +204,13 @@ def test_numpy_ms_ssim_matches_pytorch_msssim(size: tuple[int, int]) -> None:
         stacked = torch.stack([*factors, torch.relu(s)])
         reference = float(torch.prod(stacked**weights_t, dim=0).mean())
     assert metrics.ms_ssim_any(a, b) == pytest.approx(reference, abs=1e-5)
+
+
+def test_no_tool_or_base_requires_torch() -> None:
+    """The registries say what encode and decode need: ONNX Runtime, never torch (a tool
+    that required it would be skipped by the search where torch is not installed)."""
+    from srcodec.base import BASE_CODECS
+    from srcodec.upscale import UPSCALERS
+
+    for entry in [*UPSCALERS, *BASE_CODECS]:
+        assert "torch" not in entry.requires, entry.name
