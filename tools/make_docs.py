@@ -18,7 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from docgen import REPO, blocks, browser, encode, importing, perceptual, rd, training
+from docgen import REPO, blocks, browser, encode, importing, onnx, perceptual, rd, training
 
 # block name -> renderer; a page names these in its `<!-- make_docs: NAME ... -->` markers
 RENDERERS: dict[str, blocks.Renderer] = {
@@ -26,6 +26,7 @@ RENDERERS: dict[str, blocks.Renderer] = {
     "browser_table": browser.browser_table,
     "encode_large": encode.encode_large,
     "bd_value": rd.bd_value,
+    "onnx_targets": onnx.targets,
     "per_quality": rd.per_quality,
     "promise": perceptual.promise,
     "promise_kept": perceptual.promise_kept,

@@ -1,20 +1,23 @@
-"""Device choice for torch-based tools: `device` auto | cpu | cuda[:N].
+"""Device choice for the learned tools: `device` auto | cpu | cuda[:N].
 
-The one rule, applied by `check`, which every public entry point (encode, decode, enhance,
-batch) calls before any work, whether or not a learned tool will end up running:
+The tools run on ONNX Runtime (srcodec.runtime): "cuda" means its CUDA execution provider,
+present in the onnxruntime-gpu build. Nothing here imports torch. The one rule, applied by
+`check`, which every public entry point (encode, decode, enhance, batch) calls before any
+work, whether or not a learned tool will end up running:
 
 - "auto" (the default) and "cpu" are always accepted; "auto" runs learned tools on the
-  GPU when torch sees one, else on the CPU, and never imports torch to find out unless a
-  learned tool runs.
-- "cuda" or "cuda:N" names a GPU: it must exist (torch installed, CUDA available, N below
-  the device count), else BackendUnavailableError, even when the image or stream needs no
-  learned tool, so asking for a GPU that is not there fails the same way every time.
+  GPU when ONNX Runtime has its CUDA provider, else on the CPU.
+- "cuda" or "cuda:N" names a GPU: ONNX Runtime's CUDA provider must be there, else
+  BackendUnavailableError, even when the image or stream needs no learned tool, so asking
+  for a GPU that is not there fails the same way every time.
 - anything else (another string, a number, None) is a UsageError naming `device`.
 """
 
 from __future__ import annotations
 
 from srcodec.errors import BackendUnavailableError, UsageError
+
+CUDA_PROVIDER = "CUDAExecutionProvider"
 
 
 def _is_name(device: object) -> bool:
@@ -38,28 +41,22 @@ def check(device: object) -> str:
 
 
 def _require_gpu(device: str) -> None:
-    try:
-        import torch
-    except ImportError:
-        msg = f"device {device!r} needs torch, which is not installed"
-        raise BackendUnavailableError(msg) from None
-    if not torch.cuda.is_available():
-        msg = f"device {device!r} requested but CUDA is not available (torch {torch.__version__})"
-        raise BackendUnavailableError(msg)
-    index = int(device[5:] or 0)
-    if index >= torch.cuda.device_count():
-        msg = f"device {device!r} requested but torch sees {torch.cuda.device_count()} GPU(s)"
+    from srcodec.runtime import available_providers
+
+    if CUDA_PROVIDER not in available_providers():
+        msg = (
+            f"device {device!r} requested but ONNX Runtime has no CUDA provider here "
+            "(install onnxruntime-gpu instead of onnxruntime)"
+        )
         raise BackendUnavailableError(msg)
 
 
 def pick(device: str = "auto") -> str:
-    """The device a learned tool runs on: 'auto' -> 'cuda' when torch sees a GPU, else
-    'cpu'; a named device after `check`."""
+    """The device a learned tool runs on: 'auto' -> 'cuda' when ONNX Runtime has its CUDA
+    provider, else 'cpu'; a named device after `check`."""
     check(device)
     if device != "auto":
         return device
-    try:
-        import torch
-    except ImportError:
-        return "cpu"
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    from srcodec.runtime import available_providers
+
+    return "cuda" if CUDA_PROVIDER in available_providers() else "cpu"

@@ -59,9 +59,9 @@ def variants(name: str) -> dict[bytes, str]:
     }
 
 
-@cache
-def load(name: str) -> dict[str, np.ndarray]:
-    """Arrays of model `name`, after checking its SHA-256 against the manifest."""
+def verified_bytes(name: str) -> bytes:
+    """The bytes of model `name`'s .npz after checking its SHA-256 against the manifest:
+    the file a stream's model hash names, checked also where only its ONNX graph runs."""
     expected = entry(name)["sha256"]
     path = MODELS_DIR / entry(name)["file"]
     if not path.is_file():
@@ -75,13 +75,20 @@ def load(name: str) -> dict[str, np.ndarray]:
             f"{expected[:16]}... (tampered or corrupt); refusing to load"
         )
         raise ModelError(msg)
+    return blob
+
+
+@cache
+def load(name: str) -> dict[str, np.ndarray]:
+    """Arrays of model `name`, after checking its SHA-256 against the manifest."""
+    blob = verified_bytes(name)
     import io
 
     try:
         with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
             return {key: npz[key] for key in npz.files}
     except (ValueError, OSError) as exc:
-        msg = f"model file {path.name} is unreadable: {exc}"
+        msg = f"model file {entry(name)['file']} is unreadable: {exc}"
         raise ModelError(msg) from None
 
 
@@ -101,6 +108,13 @@ def register(name: str, file: Path, meta: dict[str, Any]) -> None:
     """Add or update a manifest entry (used by tools/ export scripts)."""
     models = manifest()
     models[name] = {"file": file.name, "sha256": sha256_file(file), **meta}
+    _write_manifest(models)
+
+
+def update_entry(name: str, keys: dict[str, Any]) -> None:
+    """Set `keys` in the manifest entry of `name` (e.g. its ONNX graphs), keeping the rest."""
+    models = manifest()
+    models[name] = {**entry(name), **keys}
     _write_manifest(models)
 
 

@@ -100,8 +100,8 @@ BASE_CODECS: Registry[BaseCodec] = Registry(
             "learned",
             ids.BASE_LEARNED,
             _learned,
-            requires=("torch", "constriction"),
-            summary="srcodec's factorized-prior transform codec (torch + constriction)",
+            requires=("onnxruntime", "constriction"),
+            summary="srcodec's factorized-prior transform codec (ONNX Runtime + constriction)",
         ),
     ],
 )

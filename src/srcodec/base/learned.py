@@ -12,8 +12,9 @@ Payload (spec §6.1.1), all integers unsigned:
 The latents are M x ceil(H/16) x ceil(W/16) for an LR image W x H; the encoder pads the
 image by edge replication to a multiple of 16 and the decoder crops. Symbols come from the
 model's integer tables only, so they decode identically everywhere; the pixels come from
-the float synthesis transform (float32 on the CPU by default) and may differ by one grey
-level between float32 and float64 or across machines (tests/test_learned.py measures it).
+the float synthesis transform (its ONNX graph on ONNX Runtime, float32 on the CPU; the torch
+module stays the reference) and may differ by one grey level between runtimes, float32 and
+float64 or machines (tests/test_learned.py and tests/test_onnx.py measure it).
 
 The synthesis runs on full-width strips of latent rows, each with HALO rows of context above
 and below, so its working set is one strip's (about STRIP_PIXELS output pixels) whatever the
@@ -21,13 +22,14 @@ image size; an image that fits in one strip is synthesized whole, bit-identical 
 strips existed, and a striped one stays within one grey level of that (float summation order
 only; float64 and float32 behave as before).
 
-torch is imported inside functions: `import srcodec.base` never loads it.
+Encoding and decoding never import torch; the torch reference (Model.net, `analyse` and
+`synthesize` given the module) imports it inside functions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -79,14 +81,34 @@ STRIP_BYTES_PER_PIXEL = 384
 
 @dataclass(frozen=True)
 class Model:
-    net: Any  # learned_arch.FactorizedCodec, eval mode, float32
+    name: str  # manifest name
     tables: np.ndarray  # int32 (M, 2R + 2): payload version 0
     hash: bytes  # 4 bytes
     context: ContextModel | None = None  # payload version 1, in models exported since
+    levels: int = 6  # rate levels (gain vectors)
 
-    @property
-    def levels(self) -> int:
-        return int(self.net.log_gain.shape[0])
+    def synthesis(self, device: str = "cpu") -> Any:
+        """g_s as an ONNX Runtime network (srcodec.runtime; docs/onnx.md)."""
+        from srcodec import runtime
+
+        return runtime.network(self.name, device)
+
+    def analysis(self, device: str = "cpu") -> Any:
+        """g_a as an ONNX Runtime network (the encoder's half)."""
+        from srcodec import runtime
+
+        return runtime.network(self.name, device, "onnx_analysis")
+
+    @cached_property
+    def net(self) -> Any:
+        """The torch module (learned_arch.FactorizedCodec, eval mode, float32): training and
+        the reference the ONNX graphs are tested against; needs torch."""
+        try:
+            from srcodec.base.learned_torch import torch_net
+        except ImportError:
+            msg = "the learned base's torch module needs torch (pip install 'srcodec[train]')"
+            raise BackendUnavailableError(msg) from None
+        return torch_net(self.name)
 
 
 def _known() -> dict[bytes, str]:
@@ -104,25 +126,20 @@ def _known() -> dict[bytes, str]:
 
 @cache
 def model(name: str = MODEL) -> Model:
-    """A shipped model by manifest name (sha256-checked, no pickle)."""
-    try:
-        import torch
-    except ImportError:
-        msg = "the learned base layer needs torch (pip install torch)"
-        raise BackendUnavailableError(msg) from None
+    """A shipped model by manifest name (sha256-checked, no pickle): its integer tables;
+    the networks run from its ONNX graphs, loaded on first use."""
     from srcodec import weights
-    from srcodec.base.learned_arch import FactorizedCodec
 
     arrays = weights.load(name)
-    params = weights.entry(name)["arch_params"]
-    net = FactorizedCodec(params["n"], params["m"], params["levels"])
-    entropy_arrays = ("tables", *learned_context.ALL_ARRAYS)
-    state = {k: torch.from_numpy(v) for k, v in arrays.items() if k not in entropy_arrays}
-    net.load_state_dict(state)
     tables = arrays["tables"].astype(np.int32)
     entropy.check_tables(tables)
     context = ContextModel.from_arrays(arrays)
-    return Model(net.eval(), tables, weights.stream_hash(name), context)
+    levels = int(weights.entry(name)["arch_params"]["levels"])
+    return Model(name, tables, weights.stream_hash(name), context, levels)
+
+
+def _is_torch(net: Any) -> bool:
+    return hasattr(net, "parameters")
 
 
 def model_for(model_hash: bytes) -> Model:
@@ -149,15 +166,17 @@ def position(quality: int, levels: int) -> float:
     return quality / 100 * (levels - 1)
 
 
-def analyse(net: Any, lr: np.ndarray, quality: int) -> np.ndarray:
-    """uint8 H x W x C -> int64 latents (M, ceil(H/16), ceil(W/16))."""
-    import torch
+def analyse(net: Any, lr: np.ndarray, quality: int, levels: int | None = None) -> np.ndarray:
+    """uint8 H x W x C -> int64 latents (M, ceil(H/16), ceil(W/16)), with `net` the ONNX
+    analysis graph (Model.analysis; `levels` needed) or the torch module (Model.net)."""
+    if not _is_torch(net):
+        x = _padded(lr).transpose(2, 0, 1)[None].astype(np.float32)
+        x /= 255.0
+        pos = np.array([position(quality, levels or 0)], np.float32)
+        return np.round(net(image=x, position=pos))[0].astype(np.int64)
+    from srcodec.base.learned_torch import analyse as analyse_torch
 
-    x = torch.from_numpy(np.ascontiguousarray(_padded(lr).transpose(2, 0, 1))).float()[None]
-    with torch.no_grad():
-        pos = torch.tensor([position(quality, int(net.log_gain.shape[0]))])
-        y = net.g_a(x / 255.0) * net.gain(pos)
-    return torch.round(y)[0].to(torch.int64).numpy()
+    return analyse_torch(net, _padded(lr), quality)
 
 
 def strip_rows(latent_height: int, latent_width: int) -> int:
@@ -186,31 +205,36 @@ def strip_pixels(size: tuple[int, int]) -> int:
     return min(h, strip_rows(h, w) + 2 * HALO) * w * STRIDE * STRIDE
 
 
+def synthesize_onnx(
+    net: Any, symbols: np.ndarray, quality: int, levels: int, size: tuple[int, int]
+) -> np.ndarray:
+    """int latents (M, h, w) -> uint8 H x W x 3 cropped to size (W, H), strip by strip, with
+    the ONNX synthesis graph (Model.synthesis); the same strips and rounding as the torch
+    `synthesize`."""
+    width, height = size
+    out = np.empty((height, width, 3), np.uint8)
+    pos = np.array([position(quality, levels)], np.float32)
+    for r0, r1, c0, c1 in strips(symbols.shape[1], symbols.shape[2]):
+        y = symbols[None, :, r0:r1].astype(np.float32)
+        x = net(symbols=y, position=pos)
+        del y
+        top, bottom = c0 * STRIDE, min(c1 * STRIDE, height)  # image rows of this core
+        core = x[0, :, top - r0 * STRIDE : bottom - r0 * STRIDE, :width]
+        core *= 255
+        pixels = np.clip(np.round(core), 0, 255).astype(np.uint8)
+        del x, core
+        out[top:bottom] = pixels.transpose(1, 2, 0)
+    return out
+
+
 def synthesize(
     net: Any, symbols: np.ndarray, quality: int, size: tuple[int, int], dtype: torch.dtype | None
 ) -> np.ndarray:
-    """int latents (M, h, w) -> uint8 H x W x 3 cropped to size (W, H), strip by strip."""
-    import torch
+    """int latents (M, h, w) -> uint8 H x W x 3 cropped to size (W, H), strip by strip, with
+    the torch module (the reference; `dtype` float32 by default or float64)."""
+    from srcodec.base.learned_torch import synthesize as synthesize_torch
 
-    dtype = dtype or torch.float32
-    if dtype != torch.float32:  # a copy: the cached float32 model is shared
-        import copy
-
-        net = copy.deepcopy(net).to(dtype)
-    width, height = size
-    out = np.empty((height, width, 3), np.uint8)
-    with torch.no_grad():
-        g = net.gain(torch.tensor([position(quality, int(net.log_gain.shape[0]))], dtype=dtype))
-        for r0, r1, c0, c1 in strips(symbols.shape[1], symbols.shape[2]):
-            y = torch.from_numpy(symbols[:, r0:r1]).to(dtype)[None]
-            x = net.g_s(y / g)
-            del y
-            top, bottom = c0 * STRIDE, min(c1 * STRIDE, height)  # image rows of this core
-            core = x[0, :, top - r0 * STRIDE : bottom - r0 * STRIDE, :width]
-            pixels = (core * 255).round().clamp(0, 255).to(torch.uint8)
-            del x, core
-            out[top:bottom] = pixels.permute(1, 2, 0).numpy()
-    return out
+    return synthesize_torch(net, symbols, quality, size, dtype)
 
 
 def pack(version: int, model_hash: bytes, quality: int, words: bytes, escapes: bytes) -> bytes:
@@ -303,7 +327,8 @@ class LearnedCodec:
             msg = f"learned quality must be 0-100, got {quality}"
             raise UsageError(msg)
         m = model()
-        return code(m, analyse(m.net, lr, quality), quality, 0 if m.context is None else 1)
+        symbols = analyse(m.analysis(), lr, quality, m.levels)
+        return code(m, symbols, quality, 0 if m.context is None else 1)
 
     def subsampled(self, payload: bytes) -> bool:
         """The synthesis makes every plane at full resolution."""
@@ -342,7 +367,10 @@ class LearnedCodec:
         dtype: torch.dtype | None = None,
     ) -> np.ndarray:
         symbols, quality, m = decode_symbols(payload, size)
-        rgb = synthesize(m.net, symbols, quality, size, dtype)
+        if dtype is None:  # ONNX Runtime; a torch dtype asks for the torch reference
+            rgb = synthesize_onnx(m.synthesis(), symbols, quality, m.levels, size)
+        else:
+            rgb = synthesize(m.net, symbols, quality, size, dtype)
         del symbols
         if channels == 1:  # grey was coded as R = G = B; take the rounded mean, in uint16
             grey = rgb.sum(2, dtype=np.uint16, keepdims=True)

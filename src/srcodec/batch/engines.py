@@ -142,16 +142,17 @@ def _pool_round(
 
 
 def _context(job: Job) -> BaseContext:
-    """Workers forked from a server that imported srcodec (and torch, when the run may use
-    a learned tool) once: each worker starts warm, and torch loads once per run, not once
-    per worker. Never a plain fork: the parent may run torch threads, which fork breaks.
+    """Workers forked from a server that imported srcodec (and ONNX Runtime, when the run
+    may use a learned tool) once: each worker starts warm, and the runtime loads once per
+    run, not once per worker. Never a plain fork: the parent may run runtime threads, which
+    fork breaks.
     Without forkserver (Windows): spawn."""
     if "forkserver" not in get_all_start_methods():
         return get_context("spawn")
     ctx = get_context("forkserver")
     modules = ["srcodec.batch.work", "srcodec.decoder", "srcodec.encoder"]
     if job is not None and job.settings.may_use_torch():
-        modules.append("torch")
+        modules.append("onnxruntime")
     ctx.set_forkserver_preload(modules)  # only the first pool's list counts (one server)
     return ctx
 

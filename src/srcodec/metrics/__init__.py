@@ -72,50 +72,21 @@ _MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 
 def ms_ssim_any(a: np.ndarray, b: np.ndarray) -> float:
     """MS-SSIM for any image size: the standard 5 scales when the image allows (>= 161 px a
-    side, identical to `ms_ssim`), else as many scales as fit, weights renormalised; single
-    scale SSIM for tiny images. For the encoder's search, which must score every input."""
-    import torch
-    from pytorch_msssim import ms_ssim as _ms_ssim
-    from pytorch_msssim import ssim as _ssim
+    side, `ms_ssim`'s definition), else as many scales as fit, weights renormalised; single
+    scale SSIM for tiny images. For the encoder's search, which must score every input: in
+    numpy (ms_ssim_np), so encoding needs no torch."""
+    from srcodec.metrics import ms_ssim_np
 
     side = min(a.shape[:2])
     levels = 5
     while levels > 1 and side <= 10 * 2 ** (levels - 1):
         levels -= 1
-
-    def tensor(x: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(np.array(x, np.float32)).permute(2, 0, 1)[None]
-
-    ta, tb = tensor(a), tensor(b)
-    if levels == 5:
-        return float(_ms_ssim(ta, tb, data_range=255.0))
     if levels == 1:
         win = max(1, min(11, side - (1 - side % 2)))
         if win % 2 == 0:
             win -= 1
         if win < 3:
             return 1.0 - float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)) / 255**2
-        return float(_ssim(ta, tb, data_range=255.0, win_size=win))
+        return ms_ssim_np.ssim(a, b, win)
     w = _MS_SSIM_WEIGHTS[:levels]
-    return _ms_ssim_levels(ta, tb, [x / sum(w) for x in w])
-
-
-def _ms_ssim_levels(ta: torch.Tensor, tb: torch.Tensor, weights: list[float]) -> float:
-    """pytorch_msssim's MS-SSIM loop with len(weights) scales. Its `ms_ssim` asserts a
-    161 px side whatever the number of weights, so the loop is repeated here with the same
-    window (11, sigma 1.5), constants, pooling and weighting."""
-    import torch
-    import torch.nn.functional as F
-    from pytorch_msssim.ssim import _fspecial_gauss_1d, _ssim
-
-    win = _fspecial_gauss_1d(11, 1.5).repeat([ta.shape[1], 1, 1, 1])
-    mcs = []
-    for level in range(len(weights)):
-        ssim_per_channel, cs = _ssim(ta, tb, data_range=255.0, win=win, size_average=False)
-        if level < len(weights) - 1:
-            mcs.append(torch.relu(cs))
-            padding = [s % 2 for s in ta.shape[2:]]
-            ta = F.avg_pool2d(ta, kernel_size=2, padding=padding)
-            tb = F.avg_pool2d(tb, kernel_size=2, padding=padding)
-    values = torch.stack([*mcs, torch.relu(ssim_per_channel)], dim=0)
-    return float(torch.prod(values ** ta.new_tensor(weights).view(-1, 1, 1), dim=0).mean())
+    return ms_ssim_np.ms_ssim(a, b, tuple(x / sum(w) for x in w))

@@ -78,9 +78,16 @@ def write_model(
 
 
 def register_model(name: str, path: Path, entry: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
-    """Registers `path` under `name` with `entry`'s provenance; (path, the manifest entry)."""
+    """Registers `path` under `name` with `entry`'s provenance and writes its ONNX graphs
+    beside it (onnx_export: what encode and decode run); (path, the manifest entry)."""
+    from srcodec import runtime
+    from srcodec.train import onnx_export
+
     weights.register(name, path, entry)
     weights.load.cache_clear()
+    onnx_export.export(name)
+    onnx_export.prune()
+    runtime.clear_cache()
     return path, weights.entry(name)
 
 

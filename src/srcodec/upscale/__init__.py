@@ -34,7 +34,7 @@ class SideInfo:
 class Upscaler(Protocol):
     name: str
     synthesizes: bool  # True: it invents detail above the LR resolution (learned model)
-    uses_torch: bool  # False: decoding with it never imports torch
+    uses_torch: bool  # runs a network on --device (ONNX Runtime); False: CPU numpy only
     halo: int  # LR rows of context an output row depends on (decoding in bands: bands.py)
     band_bytes_per_pixel: int  # working set per HR pixel of a band (decoder memory estimate)
     # rank as the default tool (lower first; None: never picked unless named)
@@ -144,7 +144,6 @@ UPSCALERS: Registry[Upscaler] = Registry(
             "raisr",
             ids.UPSCALER_RAISR,
             _lazy("srcodec.upscale.raisr", "Raisr"),
-            requires=("torch",),
             summary="RAISR: bicubic + hashed learned filters per base codec/quality band (x2-x4)",
             learned=True,
         ),
@@ -152,7 +151,7 @@ UPSCALERS: Registry[Upscaler] = Registry(
             "cnn",
             ids.UPSCALER_CNN,
             _lazy("srcodec.upscale.cnn", "Cnn"),
-            requires=("torch",),
+            requires=("onnxruntime",),
             summary="small CNN over bicubic, conditioned on base codec + quality (x1, x2)",
             learned=True,
         ),
@@ -160,7 +159,7 @@ UPSCALERS: Registry[Upscaler] = Registry(
             "restore",
             ids.UPSCALER_RESTORE,
             _lazy("srcodec.upscale.restore", "Restore"),
-            requires=("torch",),
+            requires=("onnxruntime",),
             summary=(
                 "luma+chroma restoration CNN at half resolution, conditioned (x1, x2; "
                 "own models for the learned base)"

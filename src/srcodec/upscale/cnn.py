@@ -12,7 +12,8 @@ q 20 differently from JPEG at q 70 or a clean (png) LR image; an unconditioned n
 high rates. Gray images run as RGB with equal planes; the output planes are averaged.
 
 Training lives in tools/train_upscaler.py; weights ship as models/cnn-x<s>-*.npz (no pickle)
-and describe themselves: channels, depth and scale are read off the array shapes.
+and describe themselves: channels, depth and scale are read off the array shapes. Inference
+runs the ONNX graph exported beside each (srcodec.runtime, docs/onnx.md).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 from srcodec import weights
 from srcodec.errors import UnsupportedError
 from srcodec.upscale.classic import resize_bicubic
+from srcodec.upscale.conditioned import residual_fn
 from srcodec.upscale.tiling import tiles
 
 if TYPE_CHECKING:
@@ -111,38 +113,49 @@ def from_arrays(arrays: dict[str, np.ndarray]) -> torch.nn.Module:
 
 @cache
 def _model(name: str, device: str) -> Any:
-    return from_arrays(weights.load(name)).to(device)
+    """The ONNX Runtime session of shipped model `name` (srcodec.runtime); the torch module
+    for an entry without an ONNX graph (one registered by hand), which needs torch."""
+    from srcodec import runtime
+
+    if not runtime.has_graph(name):
+        return from_arrays(weights.load(name)).to(device)
+    return runtime.network(name, device)
+
+
+def scale_of(net: Any) -> int:
+    """The upscale factor of a torch module or of an ONNX graph (probed on a 1 x 1 input)."""
+    if hasattr(net, "scale"):
+        return int(net.scale)
+    probe = net(
+        image=np.zeros((1, 3, 1, 1), np.float32), cond=np.zeros((1, COND_PLANES), np.float32)
+    )
+    return int(probe.shape[-1])
 
 
 def run(
-    net: torch.nn.Module,
+    net: Any,
     lr: np.ndarray,
     cond: np.ndarray,
     device: str = "cpu",
     tile: int = TILE,
     overlap: int = OVERLAP,
 ) -> np.ndarray:
-    """uint8 h x w x 3 -> uint8 (h*s) x (w*s) x 3 with `net`, in LR tiles of `tile` px plus
-    `overlap` px of context, so peak memory is bounded; the bicubic base is whole-image."""
-    import torch
-
-    scale = net.scale
+    """uint8 h x w x 3 -> uint8 (h*s) x (w*s) x 3 with `net` (an ONNX Runtime network, or the
+    torch module it was exported from), in LR tiles of `tile` px plus `overlap` px of
+    context, so peak memory is bounded; the bicubic base is whole-image."""
+    scale = scale_of(net)
     h, w, _ = lr.shape
     # writable uint8 copy; the net's residual is added tile by tile
     out = np.array(resize_bicubic(lr, scale))
-    cond_t = torch.from_numpy(cond)[None].to(device)
-    autocast = device.startswith("cuda")
-    with torch.inference_mode():
-        for (y0, y1, x0, x1), (cy0, cy1, cx0, cx1) in tiles(h, w, tile, overlap):
-            patch = np.array(lr[y0:y1, x0:x1].transpose(2, 0, 1))  # writable, contiguous
-            x = torch.from_numpy(patch)[None].to(device).float().div_(255.0)
-            with torch.autocast("cuda", dtype=torch.float16, enabled=autocast):
-                res = net(x, cond_t)
-            res = res.float()[0, :, cy0 * scale : cy1 * scale, cx0 * scale : cx1 * scale]
-            res = res.mul_(255.0).permute(1, 2, 0).cpu().numpy()
-            oy, ox = (y0 + cy0) * scale, (x0 + cx0) * scale
-            view = out[oy : oy + res.shape[0], ox : ox + res.shape[1]]
-            view[...] = np.clip(np.floor(view + res + 0.5), 0, 255)
+    residual = residual_fn(net, cond, device)
+    for (y0, y1, x0, x1), (cy0, cy1, cx0, cx1) in tiles(h, w, tile, overlap):
+        patch = lr[y0:y1, x0:x1].transpose(2, 0, 1)[None].astype(np.float32)
+        patch /= 255.0
+        res = residual(patch)[0, :, cy0 * scale : cy1 * scale, cx0 * scale : cx1 * scale]
+        res = res.transpose(1, 2, 0) * 255.0
+        oy, ox = (y0 + cy0) * scale, (x0 + cx0) * scale
+        view = out[oy : oy + res.shape[0], ox : ox + res.shape[1]]
+        view[...] = np.clip(np.floor(view + res + 0.5), 0, 255)
     return out
 
 

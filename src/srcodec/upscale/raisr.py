@@ -22,12 +22,12 @@ filter on each channel (docs/raisr.md compares the two).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from srcodec import weights
-from srcodec.errors import BackendUnavailableError, UnsupportedError, UsageError
+from srcodec.errors import UnsupportedError, UsageError
 from srcodec.upscale.classic import resize_bicubic
 
 if TYPE_CHECKING:
@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
     from srcodec.upscale import SideInfo
 
-# torch is imported on first use, so encoding a raisr stream (model_hash) works without it
+# Decoding runs in numpy (raisr_numpy); torch is imported only by the torch twin below
+# (`residual`, `pad`), which training and the tests use as the reference.
 
 MODEL = "raisr"  # manifest name of the shipped banks
 MODES = ("luma", "rgb")
@@ -72,16 +73,8 @@ def band_range(base: str, band: str) -> tuple[int, int]:
     raise UsageError(msg)
 
 
-def _require_torch() -> None:
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        msg = "the raisr upscaler needs the Python package 'torch'; decode with --upscaler bicubic"
-        raise BackendUnavailableError(msg) from None
-
-
-def luma(x: torch.Tensor) -> torch.Tensor:
-    """float C x H x W (C = 1 or 3) -> H x W luma."""
+def luma(x: Any) -> Any:
+    """float C x H x W (C = 1 or 3) -> H x W luma; a torch tensor or a numpy array."""
     if x.shape[0] == 1:
         return x[0]
     return x[0] * LUMA[0] + x[1] * LUMA[1] + x[2] * LUMA[2]
@@ -143,7 +136,7 @@ def residual(
 class Raisr:
     name = "raisr"
     synthesizes = True
-    uses_torch = True
+    uses_torch = False  # numpy on the CPU
     halo = 8  # filter + hash reach (5 HR px) plus the bicubic support
     band_bytes_per_pixel = 64
     preference = 3  # covers x3/x4, where the CNN tools have no model
@@ -154,7 +147,7 @@ class Raisr:
             raise UsageError(msg)
         self.model = model
         self.mode = mode
-        self._tensors: dict[tuple[str, str], tuple[torch.Tensor, ...]] = {}
+        self._arrays: dict[str, tuple[np.ndarray, ...]] = {}
 
     def scales(self) -> tuple[int, ...]:
         """Scales with at least a clean bank (scale 1 has none: nothing to upscale)."""
@@ -187,12 +180,11 @@ class Raisr:
         )
         raise UnsupportedError(msg)
 
-    def _bank(self, key: str, device: str) -> tuple[torch.Tensor, ...]:
-        import torch
+    def bank(self, key: str) -> tuple[np.ndarray, ...]:
+        """(basis R x k x k, coef, thresholds) of bank `key`, float32, layout checked."""
+        from srcodec.upscale.raisr_numpy import BUCKETS
 
-        from srcodec.upscale.raisr_hash import BUCKETS
-
-        if (key, device) not in self._tensors:
+        if key not in self._arrays:
             arrays = weights.load(self.model)
             scale = int(key.split(".")[0][1:])
             basis, coef, thr = (arrays[f"{key}.{part}"] for part in ("basis", "coef", "thresholds"))
@@ -208,27 +200,19 @@ class Raisr:
                     "not this decoder's layout"
                 )
                 raise UnsupportedError(msg)
-            self._tensors[(key, device)] = tuple(
-                torch.from_numpy(a.astype(np.float32)).to(device)
-                for a in (basis[:, None], coef, thr)
-            )
-        return self._tensors[(key, device)]
+            self._arrays[key] = tuple(a.astype(np.float32) for a in (basis, coef, thr))
+        return self._arrays[key]
 
     def upscale(self, lr: np.ndarray, side: SideInfo, device: str) -> np.ndarray:
+        """bicubic + the bank's filtered residual, in numpy (`device` is not used)."""
+        from srcodec.upscale import raisr_numpy
+
         if side.scale == 1:
             return lr.copy()
-        _require_torch()
-        import torch
-
-        basis, coef, thresholds = self._bank(self.bank_key(side), device)
-        bic = resize_bicubic(lr, side.scale)
-        with torch.inference_mode():
-            if not bic.flags.writeable:  # Pillow's buffer: torch warns on read-only arrays
-                bic = bic.copy()
-            x = torch.from_numpy(np.ascontiguousarray(bic)).to(device)
-            x = x.permute(2, 0, 1).float()
-            y = luma(x).contiguous()
-            planes = None if self.mode == "luma" or x.shape[0] == 1 else x
-            x += residual(y, planes, basis, coef, thresholds, side.scale)
-            out = x.round_().clamp_(0, 255).to(torch.uint8).permute(1, 2, 0)
-            return np.ascontiguousarray(out.cpu().numpy())
+        basis, coef, thresholds = self.bank(self.bank_key(side))
+        x = resize_bicubic(lr, side.scale).transpose(2, 0, 1).astype(np.float32)
+        y = np.ascontiguousarray(luma(x))
+        planes = None if self.mode == "luma" or x.shape[0] == 1 else x
+        x += raisr_numpy.residual(y, planes, basis, coef, thresholds, side.scale)
+        out = np.clip(np.round(x), 0, 255).astype(np.uint8).transpose(1, 2, 0)
+        return np.ascontiguousarray(out)

@@ -16,24 +16,35 @@ coherence are unchanged.
 from __future__ import annotations
 
 import math
-from functools import cache
 
 import torch
 
-ANGLES = 24
-STRENGTHS = 3
-COHERENCES = 3
-BUCKETS = ANGLES * STRENGTHS * COHERENCES
-SIGMA = 2.0
-RADIUS = 4
-MARGIN = RADIUS + 1  # context hash() needs on each side of the pixels it hashes
-_EPS = 1e-6
+# the constants are shared with the numpy twin that decoding runs (raisr_numpy)
+from srcodec.upscale.raisr_numpy import (
+    ANGLES,
+    BUCKETS,
+    COHERENCES,
+    MARGIN,
+    RADIUS,
+    SIGMA,
+    STRENGTHS,
+)
+from srcodec.upscale.raisr_numpy import EPS as _EPS
+from srcodec.upscale.raisr_numpy import gauss as _gauss
 
-
-@cache
-def _gauss() -> tuple[float, ...]:
-    w = [math.exp(-(i * i) / (2 * SIGMA * SIGMA)) for i in range(-RADIUS, RADIUS + 1)]
-    return tuple(v / sum(w) for v in w)
+__all__ = [
+    "ANGLES",
+    "BUCKETS",
+    "COHERENCES",
+    "MARGIN",
+    "RADIUS",
+    "SIGMA",
+    "STRENGTHS",
+    "hash_plane",
+    "pixel_types",
+    "quantize",
+    "structure",
+]
 
 
 def _blur(x: torch.Tensor) -> torch.Tensor:

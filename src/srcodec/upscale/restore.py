@@ -17,10 +17,12 @@ from the payload itself, `BaseCodec.subsampled`). A model's conditioning width i
 first layer, so models trained before the learned base existed keep working (and refuse it).
 Training: `python tools/train.py restore` and `restore-x2` (srcodec.train); weights ship as
 models/restore-x1-*.npz and restore-x2-*.npz and describe themselves (channels, layers read
-off the shapes). A base whose decoded images differ a lot from the Pillow codecs' (the
-learned base: blur and transform ringing, not blocks) gets its own fine-tuned model per
-scale (BASE_MODEL_NAMES, e.g. restore-x2-learned); the stream's model hash names whichever
-file was used, so the decoder needs no extra field.
+off the shapes); inference runs the ONNX graph exported beside each (srcodec.runtime,
+docs/onnx.md), the torch module staying the training reference. A base whose decoded
+images differ a lot from the Pillow codecs' (the learned base: blur and transform ringing,
+not blocks) gets its own fine-tuned model per scale (BASE_MODEL_NAMES, e.g.
+restore-x2-learned); the stream's model hash names whichever file was used, so the decoder
+needs no extra field.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import numpy as np
 from srcodec import weights
 from srcodec.errors import UnsupportedError
 from srcodec.upscale.classic import resize_bicubic
+from srcodec.upscale.conditioned import residual_fn
 from srcodec.upscale.tiling import tiles
 
 if TYPE_CHECKING:
@@ -152,38 +155,47 @@ def from_arrays(arrays: dict[str, np.ndarray]) -> torch.nn.Module:
 
 @cache
 def _model(name: str, device: str) -> Any:
-    return from_arrays(weights.load(name)).to(device)
+    """The ONNX Runtime session of shipped model `name` (srcodec.runtime); the torch module
+    for an entry without an ONNX graph (one registered by hand), which needs torch."""
+    from srcodec import runtime
+
+    if not runtime.has_graph(name):
+        return from_arrays(weights.load(name)).to(device)
+    return runtime.network(name, device)
+
+
+def bases_of(net: Any) -> int:
+    """How many BASES a model knows: a torch module's attribute, or read off an ONNX
+    graph's conditioning width."""
+    if hasattr(net, "bases"):
+        return int(net.bases)
+    return net.input_width("cond") - COND_EXTRA
 
 
 def run(
-    net: torch.nn.Module,
+    net: Any,
     img: np.ndarray,
     cond: np.ndarray,
     device: str = "cpu",
     tile: int = TILE,
     overlap: int = OVERLAP,
 ) -> np.ndarray:
-    """uint8 H x W x 3 -> restored uint8 H x W x 3, tile by tile (even tile offsets, so the
-    2x2 unshuffle phase matches training); odd sizes are edge-padded by one pixel."""
-    import torch
-
+    """uint8 H x W x 3 -> restored uint8 H x W x 3 with `net` (an ONNX Runtime network, or
+    the torch module it was exported from), tile by tile (even tile offsets, so the 2x2
+    unshuffle phase matches training); odd sizes are edge-padded by one pixel."""
     h, w, _ = img.shape
     ph, pw = h + h % 2, w + w % 2
     padded = img
     if (ph, pw) != (h, w):
         padded = np.pad(img, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
     out = np.array(padded)
-    cond_t = torch.from_numpy(cond)[None].to(device)
-    autocast = device.startswith("cuda")
-    with torch.inference_mode():
-        for (y0, y1, x0, x1), (cy0, cy1, cx0, cx1) in tiles(ph, pw, tile, overlap):
-            patch = np.ascontiguousarray(padded[y0:y1, x0:x1].transpose(2, 0, 1))
-            x = torch.from_numpy(patch)[None].to(device).float().div_(255.0)
-            with torch.autocast("cuda", dtype=torch.float16, enabled=autocast):
-                res = net(x, cond_t)
-            res = res.float()[0, :, cy0:cy1, cx0:cx1].mul_(255.0).permute(1, 2, 0).cpu().numpy()
-            view = out[y0 + cy0 : y0 + cy1, x0 + cx0 : x0 + cx1]
-            view[...] = np.clip(np.floor(view + res + 0.5), 0, 255)
+    residual = residual_fn(net, cond, device)
+    for (y0, y1, x0, x1), (cy0, cy1, cx0, cx1) in tiles(ph, pw, tile, overlap):
+        patch = padded[y0:y1, x0:x1].transpose(2, 0, 1)[None].astype(np.float32)
+        patch /= 255.0
+        res = residual(patch)[0, :, cy0:cy1, cx0:cx1].transpose(1, 2, 0) * 255.0
+        view = out[y0 + cy0 : y0 + cy1, x0 + cx0 : x0 + cx1]
+        view[...] = np.clip(np.floor(view + res + 0.5), 0, 255)
     return out[:h, :w]
 
 
@@ -250,7 +262,7 @@ class Restore:
         if side.model_hash is not None:  # the model the stream names, if this install has it
             name = _variants(side.scale).get(side.model_hash, name)
         net = _model(name, device)
-        cond = condition(side.base, side.quality, side.subsampled, net.bases)
+        cond = condition(side.base, side.quality, side.subsampled, bases_of(net))
         gray = lr.shape[2] == 1
         rgb = np.repeat(lr, 3, axis=2) if gray else lr
         out = run(net, base_image(rgb, side.scale), cond, device)
