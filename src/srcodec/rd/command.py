@@ -15,7 +15,7 @@ from typing import Any
 from srcodec.cli.status import shows_progress
 from srcodec.errors import BackendUnavailableError, UsageError
 
-_NEEDS = ("matplotlib", "scipy", "pytorch_msssim")  # the `rd` extra
+_NEEDS = ("matplotlib", "scipy")  # the `rd` extra
 
 EPILOG = """\
 codec specs (repeat --codec; default: the Kodak set of docs/history.md):
