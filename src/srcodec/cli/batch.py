@@ -11,10 +11,10 @@ import sys
 from typing import Any
 
 from srcodec.cli import arguments
-from srcodec.cli.status import shows_progress
 from srcodec.errors import UsageError
 from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
 from srcodec.search.effort import DEFAULT_EFFORT
+from srcodec.terminal import shows_progress
 
 EPILOG = """\
 SRC and DST are folders or fsspec URLs (memory://, s3://bucket/prefix, gs://...).

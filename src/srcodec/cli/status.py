@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 from srcodec.cli.files import STDIO
 from srcodec.errors import FormatError
 from srcodec.printable import printable
+from srcodec.terminal import shows_progress
 
 if TYPE_CHECKING:
     import argparse
@@ -25,13 +26,6 @@ def say(args: argparse.Namespace, text: str) -> None:
     through srcodec.printable first, so a file name cannot start a line of its own."""
     if not args.quiet:
         print(text, file=report_stream(args))
-
-
-def shows_progress(args: argparse.Namespace) -> bool:
-    """Whether a subcommand draws progress bars: only on a terminal (a bar's carriage
-    returns and redraws would fill a redirected stderr or a log), and never with -q. Every
-    progress bar of the CLI (encode, decode, batch, rd) asks this."""
-    return not args.quiet and sys.stderr.isatty()
 
 
 @contextlib.contextmanager

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from srcodec.cli.status import shows_progress
 from srcodec.errors import BackendUnavailableError, UsageError
+from srcodec.terminal import shows_progress
 
 _NEEDS = ("matplotlib", "scipy")  # the `rd` extra
 
