@@ -284,6 +284,10 @@ def kodak_streams() -> dict[str, Path]:
     return streams
 
 
+def options_of(name: str) -> dict[str, Any]:
+    return KODAK_CASES[name][1]
+
+
 @pytest.mark.parametrize("name", sorted(KODAK_CASES))
 def test_kodak_stream_matches_python(
     tab: tuple[Any, str], kodak_streams: dict[str, Path], name: str
@@ -293,8 +297,14 @@ def test_kodak_stream_matches_python(
     reference, report = srcodec.decode_with_report(data)
     lr = np.asarray(srcodec.decode(data, lr_only=True))
     out_lr = harness.decode(page, harness.url_of(base, kodak_streams[name]), lrOnly=True)
-    # the LR image: bit-exact (AVIF through the browser's decoder, or the learned base)
-    assert sha(_pixels(out_lr).reshape(lr.shape)) == sha(lr)
+    # the LR image: bit-exact through the browser's AVIF decoder; the learned base's symbols
+    # are exact, its float synthesis (ONNX Runtime native vs web) within one level, as the
+    # conformance vectors' lr_tolerance allows
+    got_lr = _pixels(out_lr).reshape(lr.shape)
+    if options_of(name)["base"] == "learned":
+        assert np.abs(got_lr.astype(int) - lr).max() <= 1
+    else:
+        assert sha(got_lr) == sha(lr)
     out = harness.decode(page, harness.url_of(base, kodak_streams[name]))
     assert out["ok"], out
     diff = np.abs(_pixels(out).astype(int) - np.asarray(reference))
