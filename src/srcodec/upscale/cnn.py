@@ -18,7 +18,6 @@ runs the ONNX graph exported beside each (srcodec.runtime, docs/onnx.md).
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,7 +29,7 @@ from srcodec.upscale.conditioned import (
     add_residual_tiles,
     module_from_arrays,
     residual_fn,
-    shipped_network,
+    shipped_loader,
 )
 from srcodec.upscale.tiling import tiles
 
@@ -111,11 +110,8 @@ def from_arrays(arrays: dict[str, np.ndarray]) -> torch.nn.Module:
     return module_from_arrays(build, arch_of(arrays), arrays)
 
 
-@cache
-def _model(name: str, device: str) -> Any:
-    """The shipped model `name`: its ONNX Runtime session, or the torch module of an entry
-    without an ONNX graph (conditioned.shipped_network)."""
-    return shipped_network(name, device, from_arrays)
+# (name, device) -> the shipped model, cached: its ONNX Runtime session, or a torch module
+_model = shipped_loader(from_arrays)
 
 
 def scale_of(net: Any) -> int:

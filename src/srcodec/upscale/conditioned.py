@@ -4,6 +4,7 @@ reference the tests compare with), loaded from a shipped model and added tile by
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -46,17 +47,22 @@ def module_from_arrays(
     return net.eval()
 
 
-def shipped_network(
-    name: str, device: str, from_arrays: Callable[[dict[str, np.ndarray]], torch.nn.Module]
-) -> Any:
-    """The ONNX Runtime session of shipped model `name` (srcodec.runtime); the torch module
-    `from_arrays` builds for an entry without an ONNX graph (one registered by hand), which
-    needs torch."""
-    from srcodec import runtime, weights
+def shipped_loader(
+    from_arrays: Callable[[dict[str, np.ndarray]], torch.nn.Module],
+) -> Callable[[str, str], Any]:
+    """A cached (name, device) -> shipped model: the ONNX Runtime session of `name`
+    (srcodec.runtime), or the torch module `from_arrays` builds for an entry without an ONNX
+    graph (one registered by hand), which needs torch."""
 
-    if not runtime.has_graph(name):
-        return from_arrays(weights.load(name)).to(device)
-    return runtime.network(name, device)
+    @cache
+    def shipped_network(name: str, device: str) -> Any:
+        from srcodec import runtime, weights
+
+        if not runtime.has_graph(name):
+            return from_arrays(weights.load(name)).to(device)
+        return runtime.network(name, device)
+
+    return shipped_network
 
 
 def add_residual_tiles(

@@ -27,7 +27,6 @@ needs no extra field.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,7 +38,7 @@ from srcodec.upscale.conditioned import (
     add_residual_tiles,
     module_from_arrays,
     residual_fn,
-    shipped_network,
+    shipped_loader,
 )
 from srcodec.upscale.tiling import tiles
 
@@ -153,11 +152,8 @@ def from_arrays(arrays: dict[str, np.ndarray]) -> torch.nn.Module:
     return module_from_arrays(build, arch_of(arrays), arrays)
 
 
-@cache
-def _model(name: str, device: str) -> Any:
-    """The shipped model `name`: its ONNX Runtime session, or the torch module of an entry
-    without an ONNX graph (conditioned.shipped_network)."""
-    return shipped_network(name, device, from_arrays)
+# (name, device) -> the shipped model, cached: its ONNX Runtime session, or a torch module
+_model = shipped_loader(from_arrays)
 
 
 def bases_of(net: Any) -> int:
