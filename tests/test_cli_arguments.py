@@ -68,3 +68,16 @@ def test_shared_arguments_import_without_the_subcommands() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['srcodec.cli.arguments', 'srcodec.cli.exits']"
+
+
+def test_add_effort_and_memory_limit() -> None:
+    parser = argparse.ArgumentParser()
+    group = parser.add_argument_group("encode")
+    arguments.add_effort(group, default=None, help_text="effort")
+    arguments.add_memory_limit(parser, verb="skip", scope="; per worker")
+    args = parser.parse_args(["--effort", "9", "--max-memory", "64"])
+    assert (args.effort, args.max_memory) == (9, 64)
+    assert parser.parse_args([]).max_memory is None
+    assert "per worker); default: no limit" in " ".join(parser.format_help().split())
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--effort", "10"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -43,12 +43,18 @@ def test_condition_layout() -> None:
         rs.condition("learned", 10, False)
 
 
+def _restore_stream(scale: int, w: int, h: int) -> tuple[np.ndarray, bytes, dict[str, Any]]:
+    """A synthetic image, its AVIF q30 stream with the restore tool at `scale`, and the
+    stream's info; skips the test where no restore model for `scale` is shipped."""
+    if scale not in UPSCALERS.entry("restore").get().scales():
+        pytest.skip(f"no restore model shipped for scale {scale}")
+    img = synthetic(w, h)
+    data = srcodec.encode(img, scale=scale, base="avif", quality=30, upscaler="restore")
+    return img, data, srcodec.info(data)
+
+
 def test_restore_stream_round_trip_and_provenance() -> None:
-    if 1 not in UPSCALERS.entry("restore").get().scales():
-        pytest.skip("no restore model shipped")
-    img = synthetic(48, 40)
-    data = srcodec.encode(img, scale=1, base="avif", quality=30, upscaler="restore")
-    info = srcodec.info(data)
+    img, data, info = _restore_stream(1, 48, 40)
     assert (info["upscaler"], info["scale"]) == ("restore", 1)
     assert info["model_hash"] is not None
     out = srcodec.decode(data)
@@ -89,11 +95,7 @@ def test_scale2_is_the_net_on_the_bicubic_upscale(
 
 
 def test_scale2_stream_round_trip() -> None:
-    if 2 not in UPSCALERS.entry("restore").get().scales():
-        pytest.skip("no restore-x2 model shipped")
-    img = synthetic(64, 48)
-    data = srcodec.encode(img, scale=2, base="avif", quality=30, upscaler="restore")
-    info = srcodec.info(data)
+    _, data, info = _restore_stream(2, 64, 48)
     assert (info["upscaler"], info["scale"]) == ("restore", 2)
     out = srcodec.decode(data)
     assert out.size == (64, 48)

@@ -57,18 +57,15 @@ def load(image: ImageLike, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> SourceIma
     if isinstance(image, str | os.PathLike):
         path = Path(image)
         try:
-            with open_limited(path, max_pixels) as img:
+            with (
+                _missing_or_folder_as_file_error(path, "an image"),
+                open_limited(path, max_pixels) as img,
+            ):
                 refuse_animation(img, str(path))
                 img.load()
                 return _from_pil(img)
         except SrcodecError:
             raise
-        except FileNotFoundError:
-            msg = f"{path}: no such file"
-            raise FileError(msg) from None
-        except IsADirectoryError:
-            msg = f"{path} is a folder, not an image"
-            raise FileError(msg) from None
         except UnidentifiedImageError:
             msg = f"{path}: not an image format Pillow can read"
             raise FileError(msg) from None
@@ -77,6 +74,20 @@ def load(image: ImageLike, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> SourceIma
             raise FileError(msg) from None
     msg = f"image must be a path, a PIL image or a numpy array, not {type(image).__name__}"
     raise UsageError(msg)
+
+
+@contextlib.contextmanager
+def _missing_or_folder_as_file_error(path: str | os.PathLike, kind: str) -> Iterator[None]:
+    """Reading `path` inside: a missing file or a folder becomes a one-line FileError that
+    names it (`kind` says what was expected, "an image" or "a file")."""
+    try:
+        yield
+    except FileNotFoundError:
+        msg = f"{path}: no such file"
+        raise FileError(msg) from None
+    except IsADirectoryError:
+        msg = f"{path} is a folder, not {kind}"
+        raise FileError(msg) from None
 
 
 @contextlib.contextmanager
@@ -192,13 +203,8 @@ def read_bytes(data: bytes | str | os.PathLike | IO[bytes]) -> bytes:
         return bytes(data)
     if isinstance(data, str | os.PathLike):
         try:
-            return Path(data).read_bytes()
-        except FileNotFoundError:
-            msg = f"{data}: no such file"
-            raise FileError(msg) from None
-        except IsADirectoryError:
-            msg = f"{data} is a folder, not a file"
-            raise FileError(msg) from None
+            with _missing_or_folder_as_file_error(data, "a file"):
+                return Path(data).read_bytes()
         except OSError as exc:  # a read error (EIO, EACCES) that may not name the file
             msg = f"{data}: cannot read: {exc.strerror or exc}"
             raise FileError(msg) from None

@@ -72,6 +72,28 @@ def add_stream_pixel_limit(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_effort(group: argparse._ArgumentGroup, *, default: int | None, help_text: str) -> None:
+    """--effort 1-9: how hard the encoder's search works (srcodec.search.effort)."""
+    group.add_argument(
+        "--effort", type=int, choices=range(1, 10), default=default, metavar="1-9", help=help_text
+    )
+
+
+def add_memory_limit(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, verb: str, scope: str = ""
+) -> None:
+    """--max-memory MIB: `verb` ("refuse", "skip") a stream before decoding it when its
+    decode would need more; `scope` qualifies the estimate (such as "; per worker")."""
+    parser.add_argument(
+        "--max-memory",
+        type=positive,
+        metavar="MIB",
+        default=None,
+        help=f"{verb}, before decoding, a stream whose decode would need more than MIB "
+        f"mebibytes (the estimate of SPEC section 8{scope}); default: no limit",
+    )
+
+
 def add_targets(group: argparse._ArgumentGroup) -> None:
     """--target-<metric> for every metric, then --target-size and --target-bpp."""
     add_target_flags(group)

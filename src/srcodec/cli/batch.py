@@ -103,13 +103,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         default=None,
         help=f"what targets optimise (default {DEFAULT_METRIC})",
     )
-    enc.add_argument(
-        "--effort",
-        type=int,
-        choices=range(1, 10),
-        default=None,
-        metavar="1-9",
-        help=f"search effort (default {DEFAULT_EFFORT}; 1 fastest)",
+    arguments.add_effort(
+        enc, default=None, help_text=f"search effort (default {DEFAULT_EFFORT}; 1 fastest)"
     )
     arguments.add_pins(
         enc,
@@ -132,14 +127,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         default=None,
         help="skip streams whose header declares more pixels (default: Pillow's bomb limit)",
     )
-    dec.add_argument(
-        "--max-memory",
-        type=arguments.positive,
-        metavar="MIB",
-        default=None,
-        help="skip, before decoding, a stream whose decode would need more than MIB mebibytes "
-        "(the estimate of SPEC section 8; per worker); default: no limit",
-    )
+    arguments.add_memory_limit(dec, verb="skip", scope="; per worker")
     p.set_defaults(func=arguments.naming_flags(run_command, p))
     return p
 

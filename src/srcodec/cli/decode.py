@@ -44,13 +44,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     dec.add_argument("-q", "--quiet", action="store_true", help="no status line, no progress")
     arguments.add_stream_pixel_limit(dec)
-    dec.add_argument(
-        "--max-memory",
-        type=arguments.positive,
-        metavar="MIB",
-        help="refuse, before decoding, a stream whose decode would need more than MIB "
-        "mebibytes (the estimate of SPEC section 8); default: no limit",
-    )
+    arguments.add_memory_limit(dec, verb="refuse")
     dec.set_defaults(func=arguments.naming_flags(run, dec))
     return dec
 

@@ -49,13 +49,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         help=f"what --quality and --target-size optimise (default {DEFAULT_METRIC}: "
         "SSIMULACRA 2, what people see; psnr: PSNR-RGB)",
     )
-    enc.add_argument(
-        "--effort",
-        type=int,
-        choices=range(1, 10),
+    arguments.add_effort(
+        enc,
         default=DEFAULT_EFFORT,
-        metavar="1-9",
-        help=f"search effort like cjxl -e (default {DEFAULT_EFFORT}; 1 fastest, 9 slowest)",
+        help_text=f"search effort like cjxl -e (default {DEFAULT_EFFORT}; 1 fastest, 9 slowest)",
     )
     enc.add_argument("--explain", action="store_true", help="print what the search tried")
     pins = enc.add_argument_group("pins (restrict the search; all are searched by default)")

@@ -84,6 +84,36 @@ def overlap(
     return (float(lo), float(hi)) if hi > lo else None
 
 
+def _mean_difference(
+    anchor_rate: Sequence[float | None],
+    anchor_psnr: Sequence[float | None],
+    test_rate: Sequence[float | None],
+    test_psnr: Sequence[float | None],
+    axis: str,
+) -> float:
+    """The mean of test minus anchor over the range both cleaned curves cover: of log rate
+    against PSNR (axis "psnr", BD-rate) or of PSNR against log rate (axis "rate", BD-PSNR).
+    Raises BDUndefinedError without overlap."""
+    la, pa = _prepare(anchor_rate, anchor_psnr, "anchor")
+    lt, pt = _prepare(test_rate, test_psnr, "test")
+    # x: the axis integrated over; y: the quantity averaged
+    (xa, ya), (xt, yt) = ((pa, la), (pt, lt)) if axis == "psnr" else ((la, pa), (lt, pt))
+    lo, hi = max(xa[0], xt[0]), min(xa[-1], xt[-1])
+    if hi <= lo:
+        if axis == "psnr":
+            msg = (
+                f"no overlap: anchor PSNR {xa[0]:.2f}-{xa[-1]:.2f} dB, "
+                f"test {xt[0]:.2f}-{xt[-1]:.2f} dB"
+            )
+        else:
+            msg = (
+                f"no overlap: anchor {math.exp(xa[0]):.3f}-{math.exp(xa[-1]):.3f} bpp, "
+                f"test {math.exp(xt[0]):.3f}-{math.exp(xt[-1]):.3f} bpp"
+            )
+        raise BDUndefinedError(msg)
+    return (_integral(xt, yt, lo, hi) - _integral(xa, ya, lo, hi)) / (hi - lo)
+
+
 def bd_rate(
     anchor_rate: Sequence[float | None],
     anchor_psnr: Sequence[float | None],
@@ -91,15 +121,7 @@ def bd_rate(
     test_psnr: Sequence[float | None],
 ) -> float:
     """BD-rate of test vs anchor, in percent. Raises BDUndefinedError without overlap."""
-    la, pa = _prepare(anchor_rate, anchor_psnr, "anchor")
-    lt, pt = _prepare(test_rate, test_psnr, "test")
-    lo, hi = max(pa[0], pt[0]), min(pa[-1], pt[-1])
-    if hi <= lo:
-        msg = (
-            f"no overlap: anchor PSNR {pa[0]:.2f}-{pa[-1]:.2f} dB, test {pt[0]:.2f}-{pt[-1]:.2f} dB"
-        )
-        raise BDUndefinedError(msg)
-    diff = (_integral(pt, lt, lo, hi) - _integral(pa, la, lo, hi)) / (hi - lo)
+    diff = _mean_difference(anchor_rate, anchor_psnr, test_rate, test_psnr, "psnr")
     return (math.exp(diff) - 1) * 100
 
 
@@ -110,16 +132,7 @@ def bd_psnr(
     test_psnr: Sequence[float | None],
 ) -> float:
     """BD-PSNR of test vs anchor, in dB. Raises BDUndefinedError without overlap."""
-    la, pa = _prepare(anchor_rate, anchor_psnr, "anchor")
-    lt, pt = _prepare(test_rate, test_psnr, "test")
-    lo, hi = max(la[0], lt[0]), min(la[-1], lt[-1])
-    if hi <= lo:
-        msg = (
-            f"no overlap: anchor {math.exp(la[0]):.3f}-{math.exp(la[-1]):.3f} bpp, "
-            f"test {math.exp(lt[0]):.3f}-{math.exp(lt[-1]):.3f} bpp"
-        )
-        raise BDUndefinedError(msg)
-    return (_integral(lt, pt, lo, hi) - _integral(la, pa, lo, hi)) / (hi - lo)
+    return _mean_difference(anchor_rate, anchor_psnr, test_rate, test_psnr, "rate")
 
 
 def rate_ratio(

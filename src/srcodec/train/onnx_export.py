@@ -43,12 +43,21 @@ class Graph:
     dynamic: dict[str, dict[int, str]]
 
 
+def _convolutional(
+    key: str, suffix: str, module: nn.Module, inputs: dict[str, torch.Tensor], output: str
+) -> Graph:
+    """A Graph of a fully convolutional module: its first input (the image or latents, NCHW)
+    and its output have dynamic height and width."""
+    first = next(iter(inputs))
+    dynamic = {first: {2: "height", 3: "width"}, output: {2: "out_height", 3: "out_width"}}
+    return Graph(key, suffix, module, inputs, output, dynamic)
+
+
 def _conditioned(net: nn.Module, cond_width: int) -> list[Graph]:
     """restore and cnn: image 1 x 3 x H x W, cond 1 x C -> residual."""
     image = torch.rand(1, 3, 36, 52)
     cond = torch.rand(1, cond_width)
-    dynamic = {"image": {2: "height", 3: "width"}, "residual": {2: "out_height", 3: "out_width"}}
-    return [Graph("onnx", ".onnx", net, {"image": image, "cond": cond}, "residual", dynamic)]
+    return [_convolutional("onnx", ".onnx", net, {"image": image, "cond": cond}, "residual")]
 
 
 def _restore(arrays: dict[str, np.ndarray]) -> list[Graph]:
@@ -98,23 +107,11 @@ def _learned_base(arrays: dict[str, np.ndarray], params: dict[str, int]) -> list
     position = torch.tensor([2.3])
     symbols = torch.randint(-6, 7, (1, params["m"], 3, 4)).float()
     image = torch.rand(1, 3, 48, 64)
+    decode_in = {"symbols": symbols, "position": position}
+    encode_in = {"image": image, "position": position}
     return [
-        Graph(
-            "onnx",
-            ".onnx",
-            _Synthesis(codec),
-            {"symbols": symbols, "position": position},
-            "image",
-            {"symbols": {2: "height", 3: "width"}, "image": {2: "out_height", 3: "out_width"}},
-        ),
-        Graph(
-            "onnx_analysis",
-            ".analysis.onnx",
-            _Analysis(codec),
-            {"image": image, "position": position},
-            "latents",
-            {"image": {2: "height", 3: "width"}, "latents": {2: "out_height", 3: "out_width"}},
-        ),
+        _convolutional("onnx", ".onnx", _Synthesis(codec), decode_in, "image"),
+        _convolutional("onnx_analysis", ".analysis.onnx", _Analysis(codec), encode_in, "latents"),
     ]
 
 

@@ -18,7 +18,6 @@ runs the ONNX graph exported beside each (srcodec.runtime, docs/onnx.md).
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,7 +25,12 @@ import numpy as np
 from srcodec import weights
 from srcodec.errors import UnsupportedError
 from srcodec.upscale.classic import resize_bicubic
-from srcodec.upscale.conditioned import residual_fn
+from srcodec.upscale.conditioned import (
+    add_residual_tiles,
+    module_from_arrays,
+    residual_fn,
+    shipped_loader,
+)
 from srcodec.upscale.tiling import tiles
 
 if TYPE_CHECKING:
@@ -103,23 +107,11 @@ def arch_of(arrays: dict[str, np.ndarray]) -> dict[str, int]:
 
 def from_arrays(arrays: dict[str, np.ndarray]) -> torch.nn.Module:
     """A float32 eval-mode module from exported arrays (float16 or float32)."""
-    import torch
-
-    net = build(**arch_of(arrays))
-    state = {k: torch.from_numpy(np.asarray(v, np.float32)) for k, v in arrays.items()}
-    net.load_state_dict(state, strict=True)  # names missing or unexpected keys
-    return net.eval()
+    return module_from_arrays(build, arch_of(arrays), arrays)
 
 
-@cache
-def _model(name: str, device: str) -> Any:
-    """The ONNX Runtime session of shipped model `name` (srcodec.runtime); the torch module
-    for an entry without an ONNX graph (one registered by hand), which needs torch."""
-    from srcodec import runtime
-
-    if not runtime.has_graph(name):
-        return from_arrays(weights.load(name)).to(device)
-    return runtime.network(name, device)
+# (name, device) -> the shipped model, cached: its ONNX Runtime session, or a torch module
+_model = shipped_loader(from_arrays)
 
 
 def scale_of(net: Any) -> int:
@@ -148,14 +140,7 @@ def run(
     # writable uint8 copy; the net's residual is added tile by tile
     out = np.array(resize_bicubic(lr, scale))
     residual = residual_fn(net, cond, device)
-    for (y0, y1, x0, x1), (cy0, cy1, cx0, cx1) in tiles(h, w, tile, overlap):
-        patch = lr[y0:y1, x0:x1].transpose(2, 0, 1)[None].astype(np.float32)
-        patch /= 255.0
-        res = residual(patch)[0, :, cy0 * scale : cy1 * scale, cx0 * scale : cx1 * scale]
-        res = res.transpose(1, 2, 0) * 255.0
-        oy, ox = (y0 + cy0) * scale, (x0 + cx0) * scale
-        view = out[oy : oy + res.shape[0], ox : ox + res.shape[1]]
-        view[...] = np.clip(np.floor(view + res + 0.5), 0, 255)
+    add_residual_tiles(out, lr, residual, tiles(h, w, tile, overlap), scale)
     return out
 
 

@@ -27,7 +27,6 @@ needs no extra field.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,7 +34,12 @@ import numpy as np
 from srcodec import weights
 from srcodec.errors import UnsupportedError
 from srcodec.upscale.classic import resize_bicubic
-from srcodec.upscale.conditioned import residual_fn
+from srcodec.upscale.conditioned import (
+    add_residual_tiles,
+    module_from_arrays,
+    residual_fn,
+    shipped_loader,
+)
 from srcodec.upscale.tiling import tiles
 
 if TYPE_CHECKING:
@@ -145,23 +149,11 @@ def widen_bases(head_weight: torch.Tensor, bases: int) -> torch.Tensor:
 
 def from_arrays(arrays: dict[str, np.ndarray]) -> torch.nn.Module:
     """A float32 eval-mode module from exported arrays."""
-    import torch
-
-    net = build(**arch_of(arrays))
-    state = {k: torch.from_numpy(np.asarray(v, np.float32)) for k, v in arrays.items()}
-    net.load_state_dict(state, strict=True)
-    return net.eval()
+    return module_from_arrays(build, arch_of(arrays), arrays)
 
 
-@cache
-def _model(name: str, device: str) -> Any:
-    """The ONNX Runtime session of shipped model `name` (srcodec.runtime); the torch module
-    for an entry without an ONNX graph (one registered by hand), which needs torch."""
-    from srcodec import runtime
-
-    if not runtime.has_graph(name):
-        return from_arrays(weights.load(name)).to(device)
-    return runtime.network(name, device)
+# (name, device) -> the shipped model, cached: its ONNX Runtime session, or a torch module
+_model = shipped_loader(from_arrays)
 
 
 def bases_of(net: Any) -> int:
@@ -190,12 +182,7 @@ def run(
         padded = np.pad(img, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge")
     out = np.array(padded)
     residual = residual_fn(net, cond, device)
-    for (y0, y1, x0, x1), (cy0, cy1, cx0, cx1) in tiles(ph, pw, tile, overlap):
-        patch = padded[y0:y1, x0:x1].transpose(2, 0, 1)[None].astype(np.float32)
-        patch /= 255.0
-        res = residual(patch)[0, :, cy0:cy1, cx0:cx1].transpose(1, 2, 0) * 255.0
-        view = out[y0 + cy0 : y0 + cy1, x0 + cx0 : x0 + cx1]
-        view[...] = np.clip(np.floor(view + res + 0.5), 0, 255)
+    add_residual_tiles(out, padded, residual, tiles(ph, pw, tile, overlap))
     return out[:h, :w]
 
 
