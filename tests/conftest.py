@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +10,13 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 KODAK = SHARED / "datasets" / "kodak"
+
+
+def python_output(code: str) -> str:
+    """What a fresh interpreter prints running `code` (stripped): for checks of what an
+    import pulls in, which the test process itself has long loaded."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
 
 
 def synthetic(w: int, h: int, channels: int = 3, seed: int = 0) -> np.ndarray:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
 
 import pytest
+from conftest import python_output
 
 from srcodec.base.pillow import KNOBS
 from srcodec.cli import arguments
@@ -66,8 +65,7 @@ def test_shared_arguments_import_without_the_subcommands() -> None:
         "import sys, srcodec.cli.arguments; "
         "print(sorted(m for m in sys.modules if m.startswith(('srcodec.batch', 'srcodec.cli.'))))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "['srcodec.cli.arguments', 'srcodec.cli.exits']"
+    assert python_output(code) == "['srcodec.cli.arguments', 'srcodec.cli.exits']"
 
 
 def test_add_effort_and_memory_limit() -> None:

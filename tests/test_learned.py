@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 import torch
+from conftest import python_output
 
 import srcodec
 from srcodec import entropy
@@ -342,15 +343,11 @@ def test_export_counts_a_context_model_on_training_images_only(tmp_path: Path) -
 def test_payload_parsing_does_not_import_torch() -> None:
     """Only the transforms need torch: the module, its payload reader and the entropy
     decoder load without it (spec §6.1.1 symbols are pure integer work)."""
-    import subprocess
-    import sys
-
     code = (
         "import sys; import srcodec.base.learned as m, srcodec.entropy; "
         "m.unpack(bytes([0, 1, 2, 3, 4, 50, 0])); print('torch' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert python_output(code) == "False"
 
 
 def test_info_names_the_base_model_and_payload_version() -> None:

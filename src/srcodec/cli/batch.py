@@ -5,16 +5,18 @@ Importing this module is cheap: the parser imports it on every run to list the s
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from srcodec.cli import arguments
 from srcodec.errors import UsageError
 from srcodec.metrics.scoring import DEFAULT_METRIC, SCORINGS
 from srcodec.search.effort import DEFAULT_EFFORT
-from srcodec.terminal import shows_progress
+from srcodec.terminal import add_subcommand, shows_progress
+
+if TYPE_CHECKING:
+    import argparse
 
 EPILOG = """\
 SRC and DST are folders or fsspec URLs (memory://, s3://bucket/prefix, gs://...).
@@ -46,14 +48,14 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Add the `batch` subcommand to argparse subparsers `sub`."""
     from srcodec.batch.engines import ENGINES
 
-    p = sub.add_parser(
+    p = add_subcommand(
+        sub,
         "batch",
-        help="encode or decode a tree of files, resumably, on local cores or a Dask cluster",
+        summary="encode or decode a tree of files, resumably, on local cores or a Dask cluster",
         description="Transcode the tree SRC into DST, keeping relative paths. Outputs are "
         "written atomically and recorded in a manifest, so an interrupted run is resumed by "
         "running it again. A bad file is reported and skipped.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("src", metavar="SRC", help="source folder or fsspec URL")
     p.add_argument("dst", metavar="DST", help="output folder or fsspec URL (created if missing)")

@@ -5,13 +5,16 @@ Importing this module is cheap: srcodec.cli imports it on every run to list the 
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from srcodec.errors import FileError, UsageError
 from srcodec.search.effort import DEFAULT_EFFORT
+from srcodec.terminal import add_subcommand
+
+if TYPE_CHECKING:
+    import argparse
 
 EPILOG = """\
 codec specs (repeat --codec; default: the three below), the `srcodec rd` syntax:
@@ -23,14 +26,14 @@ the srcodec stream's size, or --target-bpp. srcodec's auto encode is always the 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Add the `compare` subcommand to argparse subparsers `sub`."""
-    p = sub.add_parser(
+    p = add_subcommand(
+        sub,
         "compare",
-        help="HTML page: decodes at matched size beside the original",
+        summary="HTML page: decodes at matched size beside the original",
         description="Code IMAGE with srcodec (auto) and each --codec at matched file size and "
         "write one self-contained HTML page: a before/after slider, synchronised zoom, "
         "bpp/PSNR/MS-SSIM per decode, and a mark where detail was synthesized.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("image", help="any image Pillow reads")
     p.add_argument("--out", required=True, help="the HTML page to write")

@@ -5,15 +5,17 @@ Importing this module is cheap: srcodec.cli imports it on every run to list the 
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from srcodec.errors import BackendUnavailableError, UsageError
-from srcodec.terminal import shows_progress
+from srcodec.terminal import add_subcommand, shows_progress
+
+if TYPE_CHECKING:
+    import argparse
 
 _NEEDS = ("matplotlib", "scipy")  # the `rd` extra
 
@@ -29,14 +31,14 @@ jpeg2000 quality is a target PSNR in dB (mode=dB) or a compression ratio (mode=r
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Add the `rd` subcommand to argparse subparsers `sub`."""
-    p = sub.add_parser(
+    p = add_subcommand(
+        sub,
         "rd",
-        help="measure rate-distortion curves on a folder of images",
+        summary="measure rate-distortion curves on a folder of images",
         description="Measure RD curves (bpp, PSNR-RGB, PSNR-Y, MS-SSIM, times) and write "
         "CompressAI-format JSON, rows.csv, plots and a BD-rate table (bd.md); with --html, "
         "also report.html.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("dataset", help="folder of images (e.g. Kodak)")
     p.add_argument("--out", required=True, help="results folder (cache in OUT/.cache)")
