@@ -45,8 +45,7 @@ async function loadBank(runtime, entry, side) {
       `raisr bank ${key} has basis (${basis.shape.join(', ')}), coef (${coef.shape.join(', ')}): not this decoder's layout`);
   }
   const k = basis.shape[1];
-  const taps = new Float64Array(k * k * rank); // tap-major: one tap's R weights side by side
-  for (let r = 0; r < rank; r++) for (let t = 0; t < k * k; t++) taps[t * rank + r] = basis.data[r * k * k + t];
+  const taps = Float64Array.from(basis.data); // R filters of k x k taps, row-major
   return { taps, coef: coef.data, thresholds: thr.data, rank, k };
 }
 
@@ -77,16 +76,18 @@ export function residual(y, h, w, bank, scale) {
   const idx = hashPlane(hashed, h, w, thresholds);
   const out = new Float32Array(h * w);
   const resp = new Float64Array(rank);
+  const patch = new Float64Array(k * k);
   for (let row = 0; row < h; row++) {
     for (let col = 0; col < w; col++) {
-      resp.fill(0);
       for (let ky = 0; ky < k; ky++) {
         const src = (row + border - half + ky) * pw + col + border - half;
-        for (let kx = 0; kx < k; kx++) {
-          const v = ypad[src + kx];
-          const t = (ky * k + kx) * rank;
-          for (let r = 0; r < rank; r++) resp[r] += v * taps[t + r];
-        }
+        for (let kx = 0; kx < k; kx++) patch[ky * k + kx] = ypad[src + kx];
+      }
+      for (let r = 0; r < rank; r++) {
+        let sum = 0;
+        const t = r * k * k;
+        for (let i = 0; i < k * k; i++) sum += patch[i] * taps[t + i];
+        resp[r] = sum;
       }
       const type = (row % scale) * scale + (col % scale);
       const c = (type * BUCKETS + idx[row * w + col]) * rank;
