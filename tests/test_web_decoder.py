@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "web" / "test"))
 import crafted  # noqa: E402
 import harness  # noqa: E402 - web/test is not a package
+import snippets  # noqa: E402
 
 VECTORS = ROOT / "bitstream_spec" / "vectors"
 EXPECTED = json.loads((VECTORS / "expected.json").read_text())
@@ -142,16 +143,6 @@ def test_budget_refusal_word_for_word(tab: tuple[Any, str], name: str) -> None:
     assert f"{out['kind']}: {out['message']}" == _python_message(path.read_bytes())
 
 
-BUDGET_JS = """
-async ([url, pairs]) => {
-  const budget = await import(url);
-  const counts = Int32Array.from({ length: 1 << 16 }, (_, i) => i + 1);
-  return { costs: Array.from(budget.costUnits(counts)),
-           fits: pairs.map(([units, words]) => budget.fits(BigInt(units), words)) };
-}
-"""
-
-
 def test_budget_arithmetic_matches_python(tab: tuple[Any, str]) -> None:
     """Cost units of every count 1..2^16, and fits() on both sides of its edge, up to
     products far beyond 2^53."""
@@ -162,18 +153,11 @@ def test_budget_arithmetic_matches_python(tab: tuple[Any, str]) -> None:
     for words in (0, 1, 3, 1 << 20, 1 << 40):
         edge = (32 * words + 64) * entropy.COST_ONE * entropy.MARGIN // (entropy.MARGIN - 1)
         pairs += [(str(edge), words), (str(edge + 1), words)]
-    out = page.evaluate(BUDGET_JS, [harness.url_of(base, ROOT / "web/src/budget.js"), pairs])
+    out = page.evaluate(
+        snippets.BUDGET_JS, [harness.url_of(base, ROOT / "web/src/budget.js"), pairs]
+    )
     assert out["costs"] == entropy.cost_units(np.arange(1, (1 << 16) + 1)[None])[0].tolist()
     assert out["fits"] == [entropy.fits(int(u), w) for u, w in pairs]
-
-
-SIZE_JS = """
-async ([url, payloads]) => {
-  const { payloadSize } = await import(url);
-  return payloads.map(([b64, format]) =>
-    payloadSize(Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0)), format));
-}
-"""
 
 
 def test_payload_header_sizes_match_pillow(tab: tuple[Any, str]) -> None:
@@ -182,7 +166,7 @@ def test_payload_header_sizes_match_pillow(tab: tuple[Any, str]) -> None:
     payloads = crafted.header_payloads()
     sizes = [list(Image.open(io.BytesIO(p)).size) for p in payloads.values()]
     args = [[base64.b64encode(p).decode(), kind.split("-")[0]] for kind, p in payloads.items()]
-    out = page.evaluate(SIZE_JS, [harness.url_of(base, ROOT / "web/src/dims.js"), args])
+    out = page.evaluate(snippets.SIZE_JS, [harness.url_of(base, ROOT / "web/src/dims.js"), args])
     assert out == sizes
 
 
@@ -215,39 +199,17 @@ def test_valid_vector_lr(tab: tuple[Any, str], name: str) -> None:
         assert sha(lr) == expected["lr_sha256"]
 
 
-SYMBOLS_JS = """
-async (src) => {
-  const bytes = new Uint8Array(await (await fetch(src)).arrayBuffer());
-  const stream = await srz.readStream(bytes);
-  const size = [stream.header.lrWidth, stream.header.lrHeight];
-  const { symbols } = await srz.decodeSymbols(window.srzRuntime, stream.basePayload, size);
-  const digest = await crypto.subtle.digest('SHA-256', BigInt64Array.from(symbols, BigInt));
-  return Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, '0')).join('');
-}
-"""
-
-LEVELS_JS = """
-async (src) => {
-  const bytes = new Uint8Array(await (await fetch(src)).arrayBuffer());
-  const stream = await srz.readStream(bytes);
-  const { levels } = srz.strengthLevels(stream.strength, stream.header.width, stream.header.height);
-  const digest = await crypto.subtle.digest('SHA-256', levels);
-  return Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, '0')).join('');
-}
-"""
-
-
 @pytest.mark.parametrize("name", [n for n in VALID if "symbols_sha256" in EXPECTED[n]])
 def test_learned_base_symbols_identical(tab: tuple[Any, str], name: str) -> None:
     page, base = tab
-    digest = page.evaluate(SYMBOLS_JS, harness.url_of(base, VECTORS / name))
+    digest = page.evaluate(snippets.SYMBOLS_JS, harness.url_of(base, VECTORS / name))
     assert digest == EXPECTED[name]["symbols_sha256"]
 
 
 @pytest.mark.parametrize("name", [n for n in VALID if "strength_levels_sha256" in EXPECTED[n]])
 def test_strength_levels_identical(tab: tuple[Any, str], name: str) -> None:
     page, base = tab
-    digest = page.evaluate(LEVELS_JS, harness.url_of(base, VECTORS / name))
+    digest = page.evaluate(snippets.LEVELS_JS, harness.url_of(base, VECTORS / name))
     assert digest == EXPECTED[name]["strength_levels_sha256"]
 
 
@@ -335,25 +297,6 @@ def test_kodak_stream_matches_python(
     assert out["report"]["provenance"] == report.provenance
 
 
-BANDS_JS = """
-async ([src, raisrUrl, idsUrl]) => {
-  const { runRaisr } = await import(raisrUrl);
-  const { BASES, QUALITY_NONE } = await import(idsUrl);
-  const runtime = window.srzRuntime;
-  const stream = await srz.readStream(new Uint8Array(await (await fetch(src)).arrayBuffer()));
-  const h = stream.header;
-  const lr = await srz.decodeLr(stream, runtime);
-  const entry = await runtime.find(['raisr'], h.modelHash);
-  const side = { base: BASES[h.base], quality: h.quality === QUALITY_NONE ? null : h.quality,
-                 scale: h.scale };
-  const args = [runtime, entry, side, lr, h.lrWidth, h.lrHeight, h.channels];
-  const whole = await runRaisr(...args, 1 << 30);
-  const banded = await runRaisr(...args, 1);  // the fewest rows a band may have: 8 halos
-  return { bands: Math.ceil(h.lrHeight / 64), same: whole.every((v, i) => v === banded[i]) };
-}
-"""
-
-
 def test_raisr_bands_equal_whole_image(
     tab: tuple[Any, str], kodak_streams: dict[str, Path]
 ) -> None:
@@ -361,31 +304,14 @@ def test_raisr_bands_equal_whole_image(
     page, base = tab
     src = harness.url_of(base, kodak_streams["kodim23-crop-x3-raisr"])
     raisr_js, ids_js = (harness.url_of(base, ROOT / f"web/src/{m}.js") for m in ("raisr", "ids"))
-    out = page.evaluate(BANDS_JS, [src, raisr_js, ids_js])
+    out = page.evaluate(snippets.BANDS_JS, [src, raisr_js, ids_js])
     assert out == {"bands": 2, "same": True}
-
-
-ELEMENT_JS = """
-async (src) => {
-  const el = document.createElement('srz-img');
-  const loaded = new Promise((ok, fail) => {
-    el.addEventListener('load', ok); el.addEventListener('error', e => fail(e.detail)); });
-  el.setAttribute('models', window.srzRuntime.models);
-  el.setAttribute('alt', 'a test image');
-  el.setAttribute('src', src);
-  document.body.append(el);
-  await loaded;
-  const canvas = el.shadowRoot.querySelector('canvas');
-  return { width: el.naturalWidth, height: canvas.height, label: canvas.getAttribute('aria-label'),
-           description: canvas.getAttribute('aria-description'), title: canvas.title };
-}
-"""
 
 
 def test_element_shows_stream_with_provenance(tab: tuple[Any, str]) -> None:
     page, base = tab
     name = "png-rgb-7x5-s2.srz"
-    out = page.evaluate(ELEMENT_JS, harness.url_of(base, VECTORS / name))
+    out = page.evaluate(snippets.ELEMENT_JS, harness.url_of(base, VECTORS / name))
     _, report = srcodec.decode_with_report((VECTORS / name).read_bytes())
     assert (out["width"], out["height"]) == (7, 5)
     assert out["label"] == "a test image"
