@@ -2,9 +2,10 @@
 
 Every conformance vector: valid ones decode (the LR image bit-exact for the pixel bases, the
 learned base's symbols identical and its LR within `lr_tolerance`, the strength tile levels
-identical, the bicubic output bit-exact), invalid ones raise the same error kind. A few
-Kodak streams with learned tools: pixels within PIXEL_TOLERANCE of the Python decoder's
-(web/README.md says why) and the same provenance sentence.
+identical, the bicubic output bit-exact, RAISR with its recorded bank), invalid ones raise
+the same error kind. A few Kodak streams and crops with learned tools (RAISR included):
+pixels within PIXEL_TOLERANCE of the Python decoder's (web/README.md says why) and the same
+provenance sentence.
 
 Needs /usr/bin/chromium, playwright and onnxruntime-web (`npm ci --prefix web`, which the
 fixture runs itself when web/node_modules is missing). Until the package ships ONNX files
@@ -29,7 +30,7 @@ from conftest import KODAK
 from PIL import Image
 
 import srcodec
-from srcodec.errors import FormatError
+from srcodec.errors import FormatError, UnsupportedError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -38,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "web" / "test"))
 import crafted  # noqa: E402
 import harness  # noqa: E402 - web/test is not a package
+import snippets  # noqa: E402
 
 VECTORS = ROOT / "bitstream_spec" / "vectors"
 EXPECTED = json.loads((VECTORS / "expected.json").read_text())
@@ -45,11 +47,22 @@ EXPECTED = json.loads((VECTORS / "expected.json").read_text())
 # (onnxruntime-web's WASM kernels vs torch's); measured: max 1 on < 1e-5 of the samples
 PIXEL_TOLERANCE = 1
 PIXEL_FRACTION = 1e-3
-KODAK_CASES = {
-    "kodim23-avif-x2-restore": ("kodim23", {"base": "avif", "quality": 50, "scale": 2}),
-    "kodim05-avif-x1-restore": ("kodim05", {"base": "avif", "quality": 40, "scale": 1}),
-    "kodim23-learned-x2-restore": ("kodim23", {"base": "learned", "quality": 50, "scale": 2}),
-    "kodim23-avif-x2-cnn": ("kodim23", {"base": "avif", "quality": 50, "scale": 2}),
+# RAISR sums its filters in double in JavaScript, in float32 BLAS order in numpy: a sample whose
+# sum lands on a .5 or whose hash sits on a bucket edge moves by one level (measured: a few
+# samples in a million); a 16 x 16 vector may then differ in at most one sample
+RAISR_VECTOR_SAMPLES = 1
+# name: (Kodak image, encode options, crop box or None)
+KODAK_CASES: dict[str, tuple[str, dict[str, Any], tuple[int, int, int, int] | None]] = {
+    "kodim23-avif-x2-restore": ("kodim23", {"base": "avif", "quality": 50, "scale": 2}, None),
+    "kodim05-avif-x1-restore": ("kodim05", {"base": "avif", "quality": 40, "scale": 1}, None),
+    "kodim23-learned-x2-restore": (
+        "kodim23",
+        {"base": "learned", "quality": 50, "scale": 2},
+        None,
+    ),
+    "kodim23-avif-x2-cnn": ("kodim23", {"base": "avif", "quality": 50, "scale": 2}, None),
+    "kodim23-crop-x3-raisr": ("kodim23", {"scale": 3}, (256, 64, 640, 320)),
+    "kodim05-crop-avif-x2-raisr": ("kodim05", {"base": "avif", "scale": 2}, (192, 128, 576, 384)),
 }
 
 pytestmark = [
@@ -130,16 +143,6 @@ def test_budget_refusal_word_for_word(tab: tuple[Any, str], name: str) -> None:
     assert f"{out['kind']}: {out['message']}" == _python_message(path.read_bytes())
 
 
-BUDGET_JS = """
-async ([url, pairs]) => {
-  const budget = await import(url);
-  const counts = Int32Array.from({ length: 1 << 16 }, (_, i) => i + 1);
-  return { costs: Array.from(budget.costUnits(counts)),
-           fits: pairs.map(([units, words]) => budget.fits(BigInt(units), words)) };
-}
-"""
-
-
 def test_budget_arithmetic_matches_python(tab: tuple[Any, str]) -> None:
     """Cost units of every count 1..2^16, and fits() on both sides of its edge, up to
     products far beyond 2^53."""
@@ -150,18 +153,11 @@ def test_budget_arithmetic_matches_python(tab: tuple[Any, str]) -> None:
     for words in (0, 1, 3, 1 << 20, 1 << 40):
         edge = (32 * words + 64) * entropy.COST_ONE * entropy.MARGIN // (entropy.MARGIN - 1)
         pairs += [(str(edge), words), (str(edge + 1), words)]
-    out = page.evaluate(BUDGET_JS, [harness.url_of(base, ROOT / "web/src/budget.js"), pairs])
+    out = page.evaluate(
+        snippets.BUDGET_JS, [harness.url_of(base, ROOT / "web/src/budget.js"), pairs]
+    )
     assert out["costs"] == entropy.cost_units(np.arange(1, (1 << 16) + 1)[None])[0].tolist()
     assert out["fits"] == [entropy.fits(int(u), w) for u, w in pairs]
-
-
-SIZE_JS = """
-async ([url, payloads]) => {
-  const { payloadSize } = await import(url);
-  return payloads.map(([b64, format]) =>
-    payloadSize(Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0)), format));
-}
-"""
 
 
 def test_payload_header_sizes_match_pillow(tab: tuple[Any, str]) -> None:
@@ -170,7 +166,7 @@ def test_payload_header_sizes_match_pillow(tab: tuple[Any, str]) -> None:
     payloads = crafted.header_payloads()
     sizes = [list(Image.open(io.BytesIO(p)).size) for p in payloads.values()]
     args = [[base64.b64encode(p).decode(), kind.split("-")[0]] for kind, p in payloads.items()]
-    out = page.evaluate(SIZE_JS, [harness.url_of(base, ROOT / "web/src/dims.js"), args])
+    out = page.evaluate(snippets.SIZE_JS, [harness.url_of(base, ROOT / "web/src/dims.js"), args])
     assert out == sizes
 
 
@@ -203,50 +199,28 @@ def test_valid_vector_lr(tab: tuple[Any, str], name: str) -> None:
         assert sha(lr) == expected["lr_sha256"]
 
 
-SYMBOLS_JS = """
-async (src) => {
-  const bytes = new Uint8Array(await (await fetch(src)).arrayBuffer());
-  const stream = await srz.readStream(bytes);
-  const size = [stream.header.lrWidth, stream.header.lrHeight];
-  const { symbols } = await srz.decodeSymbols(window.srzRuntime, stream.basePayload, size);
-  const digest = await crypto.subtle.digest('SHA-256', BigInt64Array.from(symbols, BigInt));
-  return Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, '0')).join('');
-}
-"""
-
-LEVELS_JS = """
-async (src) => {
-  const bytes = new Uint8Array(await (await fetch(src)).arrayBuffer());
-  const stream = await srz.readStream(bytes);
-  const { levels } = srz.strengthLevels(stream.strength, stream.header.width, stream.header.height);
-  const digest = await crypto.subtle.digest('SHA-256', levels);
-  return Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, '0')).join('');
-}
-"""
-
-
 @pytest.mark.parametrize("name", [n for n in VALID if "symbols_sha256" in EXPECTED[n]])
 def test_learned_base_symbols_identical(tab: tuple[Any, str], name: str) -> None:
     page, base = tab
-    digest = page.evaluate(SYMBOLS_JS, harness.url_of(base, VECTORS / name))
+    digest = page.evaluate(snippets.SYMBOLS_JS, harness.url_of(base, VECTORS / name))
     assert digest == EXPECTED[name]["symbols_sha256"]
 
 
 @pytest.mark.parametrize("name", [n for n in VALID if "strength_levels_sha256" in EXPECTED[n]])
 def test_strength_levels_identical(tab: tuple[Any, str], name: str) -> None:
     page, base = tab
-    digest = page.evaluate(LEVELS_JS, harness.url_of(base, VECTORS / name))
+    digest = page.evaluate(snippets.LEVELS_JS, harness.url_of(base, VECTORS / name))
     assert digest == EXPECTED[name]["strength_levels_sha256"]
 
 
 @pytest.mark.parametrize("name", VALID)
 def test_valid_vector_full_decode_matches_python(tab: tuple[Any, str], name: str) -> None:
-    """The whole decode, as the stream asks (RAISR, which the browser lacks, and the vectors'
-    placeholder model hashes: as bicubic, which Python decodes too)."""
+    """The whole decode, as the stream asks (the vectors' placeholder model hashes: as
+    bicubic, which Python decodes too)."""
     page, base = tab
     data = (VECTORS / name).read_bytes()
     options: dict[str, Any] = {}
-    if EXPECTED[name]["upscaler"] == "raisr" or isinstance(_python(data), str):
+    if isinstance(_python(data), str):
         options = {"upscaler": "bicubic"}
     reference = _python(data, **options)
     out = harness.decode(page, harness.url_of(base, VECTORS / name), **options)
@@ -255,17 +229,28 @@ def test_valid_vector_full_decode_matches_python(tab: tuple[Any, str], name: str
     if "decoded_sha256" in EXPECTED[name]:
         assert sha(pixels) == EXPECTED[name]["decoded_sha256"]
     diff = np.abs(pixels.astype(int) - reference)
-    tolerance = EXPECTED[name].get("lr_tolerance", 0)  # the learned base's float synthesis
-    assert diff.max() <= tolerance
+    if EXPECTED[name]["upscaler"] == "raisr" and not options:  # RAISR's float filter sums
+        assert diff.max() <= PIXEL_TOLERANCE
+        assert (diff > 0).sum() <= RAISR_VECTOR_SAMPLES
+    else:
+        tolerance = EXPECTED[name].get("lr_tolerance", 0)  # the learned base's float synthesis
+        assert diff.max() <= tolerance
 
 
-def test_unknown_tool_refused_like_python(tab: tuple[Any, str]) -> None:
-    """A stream naming a model this install lacks: UnsupportedError in both decoders."""
+HASH_VECTORS = sorted(n for n in VALID if n.endswith("-hash.srz"))
+
+
+@pytest.mark.parametrize("name", HASH_VECTORS)
+def test_unknown_tool_refused_like_python(tab: tuple[Any, str], name: str) -> None:
+    """A stream naming a model this install lacks (restore, RAISR): UnsupportedError in both
+    decoders, naming the model the stream wants and the one installed."""
     page, base = tab
-    name = "avif444-rgb-32x24-s1-q40-restore-hash.srz"
-    assert _python((VECTORS / name).read_bytes()) == "UnsupportedError"
+    with pytest.raises(UnsupportedError) as caught:
+        srcodec.decode((VECTORS / name).read_bytes())
     out = harness.decode(page, harness.url_of(base, VECTORS / name))
     assert out["kind"] == "UnsupportedError"
+    # the advice after ';' names the option in each decoder's own terms
+    assert out["message"].split(";")[0] == str(caught.value).split(";")[0]
 
 
 @pytest.fixture(scope="module")
@@ -275,17 +260,16 @@ def kodak_streams() -> dict[str, Path]:
     folder = harness.FIXTURES / "streams"
     folder.mkdir(parents=True, exist_ok=True)
     streams = {}
-    for name, (image, options) in KODAK_CASES.items():
+    for name, (image, options, box) in KODAK_CASES.items():
         path = folder / f"{name}.srz"
         if not path.exists():
             tool = name.rsplit("-", 1)[1]
-            path.write_bytes(srcodec.encode(KODAK / f"{image}.png", upscaler=tool, **options))
+            source: Path | Image.Image = KODAK / f"{image}.png"
+            if box is not None:
+                source = Image.open(source).convert("RGB").crop(box)
+            path.write_bytes(srcodec.encode(source, upscaler=tool, **options))
         streams[name] = path
     return streams
-
-
-def options_of(name: str) -> dict[str, Any]:
-    return KODAK_CASES[name][1]
 
 
 @pytest.mark.parametrize("name", sorted(KODAK_CASES))
@@ -297,14 +281,14 @@ def test_kodak_stream_matches_python(
     reference, report = srcodec.decode_with_report(data)
     lr = np.asarray(srcodec.decode(data, lr_only=True))
     out_lr = harness.decode(page, harness.url_of(base, kodak_streams[name]), lrOnly=True)
-    # the LR image: bit-exact through the browser's AVIF decoder; the learned base's symbols
-    # are exact, its float synthesis (ONNX Runtime native vs web) within one level, as the
-    # conformance vectors' lr_tolerance allows
-    got_lr = _pixels(out_lr).reshape(lr.shape)
-    if options_of(name)["base"] == "learned":
-        assert np.abs(got_lr.astype(int) - lr).max() <= 1
+    # the LR image: bit-exact through the browser's own decoders; the learned base's float
+    # synthesis (onnxruntime-web against ONNX Runtime's CPU kernels) within one level
+    lr_diff = np.abs(_pixels(out_lr).reshape(lr.shape).astype(int) - lr)
+    if KODAK_CASES[name][1].get("base") == "learned":
+        assert lr_diff.max() <= PIXEL_TOLERANCE
+        assert (lr_diff > 0).mean() <= PIXEL_FRACTION
     else:
-        assert sha(got_lr) == sha(lr)
+        assert lr_diff.max() == 0
     out = harness.decode(page, harness.url_of(base, kodak_streams[name]))
     assert out["ok"], out
     diff = np.abs(_pixels(out).astype(int) - np.asarray(reference))
@@ -313,27 +297,21 @@ def test_kodak_stream_matches_python(
     assert out["report"]["provenance"] == report.provenance
 
 
-ELEMENT_JS = """
-async (src) => {
-  const el = document.createElement('srz-img');
-  const loaded = new Promise((ok, fail) => {
-    el.addEventListener('load', ok); el.addEventListener('error', e => fail(e.detail)); });
-  el.setAttribute('models', window.srzRuntime.models);
-  el.setAttribute('alt', 'a test image');
-  el.setAttribute('src', src);
-  document.body.append(el);
-  await loaded;
-  const canvas = el.shadowRoot.querySelector('canvas');
-  return { width: el.naturalWidth, height: canvas.height, label: canvas.getAttribute('aria-label'),
-           description: canvas.getAttribute('aria-description'), title: canvas.title };
-}
-"""
+def test_raisr_bands_equal_whole_image(
+    tab: tuple[Any, str], kodak_streams: dict[str, Path]
+) -> None:
+    """RAISR in row bands (as a large image decodes) gives the whole image's bytes."""
+    page, base = tab
+    src = harness.url_of(base, kodak_streams["kodim23-crop-x3-raisr"])
+    raisr_js, ids_js = (harness.url_of(base, ROOT / f"web/src/{m}.js") for m in ("raisr", "ids"))
+    out = page.evaluate(snippets.BANDS_JS, [src, raisr_js, ids_js])
+    assert out == {"bands": 2, "same": True}
 
 
 def test_element_shows_stream_with_provenance(tab: tuple[Any, str]) -> None:
     page, base = tab
     name = "png-rgb-7x5-s2.srz"
-    out = page.evaluate(ELEMENT_JS, harness.url_of(base, VECTORS / name))
+    out = page.evaluate(snippets.ELEMENT_JS, harness.url_of(base, VECTORS / name))
     _, report = srcodec.decode_with_report((VECTORS / name).read_bytes())
     assert (out["width"], out["height"]) == (7, 5)
     assert out["label"] == "a test image"

@@ -5,7 +5,10 @@ in the same run.
     python tools/bench_browser.py --json docs/measured/browser.json   # then tools/make_docs.py
 
 Each stream is decoded once cold (fetching the models, creating the ONNX sessions) and then
-`--repeat` times warm; the table shows the warm median. The AVIF reference is Pillow's AVIF of
+`--repeat` times warm; the table shows the warm median. RAISR runs in plain JavaScript (no
+network: its "in the networks" time is 0). The machine's load average (os.getloadavg, as
+uptime prints it) before and after the run goes with the machine's name, since other jobs
+on a shared machine slow every figure. The AVIF reference is Pillow's AVIF of
 the full-size image at the same quality as the stream's base, decoded by createImageBitmap
 and read back with getImageData, as the decoder reads its base layer. No GPU here: WebGPU is
 not measured.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import platform
 import statistics
 import sys
@@ -40,6 +44,14 @@ CASES = {  # name: (image, encode options)
     "learned x2 + restore": (
         "kodim23",
         {"base": "learned", "quality": 50, "scale": 2, "upscaler": "restore"},
+    ),
+    "avif x2 + raisr": (
+        "kodim23",
+        {"base": "avif", "quality": 50, "scale": 2, "upscaler": "raisr"},
+    ),
+    "avif x3 + raisr": (
+        "kodim23",
+        {"base": "avif", "quality": 80, "scale": 3, "upscaler": "raisr"},
     ),
     "avif x2 + bicubic": (
         "kodim23",
@@ -101,9 +113,15 @@ def _python_ms(stream: Path, repeat: int) -> float:
     return statistics.median(times)
 
 
+def _load() -> str:
+    """The 1, 5 and 15 minute load averages, as uptime prints them."""
+    return ", ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
 def measure(threads: int, repeat: int) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
+    load_before = _load()
     harness.ensure_npm()
     models, source = harness.model_folder()
     streams = _streams(harness.FIXTURES / "bench")
@@ -139,6 +157,11 @@ def measure(threads: int, repeat: int) -> dict[str, Any]:
             tab.close()
         version = browser.version
         browser.close()
+    cores = os.cpu_count()
+    machine = (
+        f"{platform.machine()}, {platform.system()}, {cores} cores, load average "
+        f"{load_before} before and {_load()} after the run (uptime)"
+    )
     return {
         "command": (
             f"python tools/bench_browser.py --threads {threads} --repeat {repeat} "
@@ -146,7 +169,7 @@ def measure(threads: int, repeat: int) -> dict[str, Any]:
         ),
         "browser": f"headless Chromium {version}",
         "threads": threads,
-        "machine": f"{platform.machine()}, {platform.system()}",
+        "machine": machine,
         "models": source,
         "webgpu": "not measured (no GPU on this machine)",
         "rows": rows,

@@ -1,6 +1,6 @@
 // Decoding a .srz stream in the browser: container (container.js), base layer (the
-// browser's own image decoders, or the learned base), the upscaler (the spec's bicubic, or a
-// learned tool through onnxruntime-web), chunk S, alpha; the provenance sentence of the
+// browser's own image decoders, or the learned base), the upscaler (the spec's bicubic, RAISR's
+// filter bank in JavaScript, or a network through onnxruntime-web), chunk S, alpha; the provenance sentence of the
 // Python decoder (srcodec.decoder), word for word.
 
 import { readStream, DEFAULT_MAX_PIXELS } from './container.js';
@@ -14,7 +14,7 @@ import { Runtime } from './runtime.js';
 import { applyStrength, strengthLevels } from './strength.js';
 import { TOOLS, runTool } from './tools.js';
 
-const SCALES = { bicubic: [1, 2, 3, 4], raisr: [2, 3, 4], ...Object.fromEntries(Object.entries(TOOLS).map(([n, t]) => [n, t.scales])) };
+const SCALES = { bicubic: [1, 2, 3, 4], ...Object.fromEntries(Object.entries(TOOLS).map(([n, t]) => [n, t.scales])) };
 const SYNTHESIZES = { bicubic: false, raisr: true, cnn: true, restore: true };
 
 function known(table) {
@@ -154,7 +154,8 @@ export async function decode(data, options = {}) {
     upscaler: chosen.tool,
     synthesized: chosen.synthesized,
     lrSize: [h.lrWidth, h.lrHeight],
-    backend: chosen.entry || h.base === BASE_LEARNED ? await runtime.backend() : 'none',
+    // what ran networks: none for bicubic or RAISR (plain JavaScript) on a pixel base
+    backend: (chosen.entry && !TOOLS[chosen.tool].run) || h.base === BASE_LEARNED ? await runtime.backend() : 'none',
   };
   const result = { width: h.lrWidth, height: h.lrHeight, channels: h.channels, icc: stream.icc, exif: stream.exif, report };
   if (chosen.tool === null) return { ...result, pixels: lr };

@@ -1,16 +1,21 @@
-// The learned tools (spec §6.2) that run as ONNX networks: restore and cnn. Each refines a
-// base image (the LR image at scale 1, its bicubic upscale at scale 2) by a residual the
-// network predicts, tile by tile as the Python decoder does (docs/onnx.md): same tiles, same
-// float32 rounding of base + 255 * residual. RAISR is a filter bank, not ported here.
+// The learned tools (spec §6.2). restore and cnn run as ONNX networks: each refines a base
+// image (the LR image at scale 1, its bicubic upscale at scale 2) by a residual the network
+// predicts, tile by tile as the Python decoder does (docs/onnx.md): same tiles, same float32
+// rounding of base + 255 * residual. RAISR is a filter bank that runs in JavaScript (raisr.js).
 
 import { UnsupportedError } from './errors.js';
+import { RAISR } from './raisr.js';
 import { resizeBicubic } from './resample.js';
 
 const PIXEL_BASES = ['png', 'jpeg', 'webp', 'avif'];
 const RESTORE_BASES = [...PIXEL_BASES, 'learned'];
 
-/** Tool name -> how to run it: model families per scale, tiling, conditioning. */
+/**
+ * Tool name -> how to run it: model families per scale, the scales it has, and either
+ * `run` (a tool that is no network) or the network's tiling and conditioning.
+ */
 export const TOOLS = {
+  raisr: RAISR,
   restore: {
     families: (s) => [`restore-x${s}`, `restore-x${s}-learned`, `restore-x${s}-perceptual`],
     scales: [1, 2],
@@ -141,6 +146,7 @@ async function runCnn(runtime, session, cond, lr, w, h, scale) {
 
 /** The tool's output (interleaved, lr's channels) at LR size x scale. */
 export async function runTool(runtime, name, entry, side, lr, w, h, channels) {
+  if (TOOLS[name].run) return TOOLS[name].run(runtime, entry, side, lr, w, h, channels);
   const session = await runtime.session(entry);
   const cond = TOOLS[name].condition(side, condWidthOf(entry));
   const gray = channels === 1;

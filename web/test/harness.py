@@ -154,7 +154,7 @@ def model_folder() -> tuple[Path, str]:
     manifest = json.loads((MODELS / "manifest.json").read_text())
     networks = {n: e for n, e in manifest.items() if e.get("arch") in NETWORK_ARCHS}
     if all("onnx" in e and (MODELS / e["onnx"]["file"]).exists() for e in networks.values()):
-        return MODELS, "package"
+        return MODELS, "the package's own ONNX files (src/srcodec/models)"
     FIXTURES.mkdir(exist_ok=True)
     for name, entry in networks.items():
         stem = entry["file"].removesuffix(".npz")
