@@ -3,8 +3,8 @@
 It runs wherever the engine puts it (this process, a pool worker, a Dask worker), so its
 arguments are plain picklable data and it never raises: a bad file comes back as a Result
 with an error, and the run goes on. Learned models are cached per process by the
-upscalers themselves (functools.cache), so a long-lived worker loads torch and each model
-once, whatever number of files it handles.
+upscalers themselves (functools.cache), so a long-lived worker loads the runtime and each
+model once, whatever number of files it handles.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class Job:
     settings: Settings
     src_fs: AbstractFileSystem
     dst_fs: AbstractFileSystem
-    threads: int | None = None  # torch/OpenMP threads per worker; None: leave the default
+    threads: int | None = None  # runtime threads per worker; None: leave the default
 
 
 @dataclass(frozen=True)
@@ -118,11 +118,12 @@ def _write(fs: AbstractFileSystem, path: str, data: bytes) -> None:
 
 
 def _limit_threads(threads: int | None) -> None:
-    """N workers on N cores: each keeps to its share of torch's threads (once per process)."""
+    """N workers on N cores: each keeps to its share of the runtime's threads (once per
+    process; ONNX Runtime sessions read OMP_NUM_THREADS when made, torch when imported)."""
     global _threads_set
     if threads is None or _threads_set == threads:
         return
-    os.environ["OMP_NUM_THREADS"] = str(threads)  # read when torch is first imported
+    os.environ["OMP_NUM_THREADS"] = str(threads)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)
     _threads_set = threads
