@@ -157,8 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         result.setdefault(kind, {})[what] = statistics.median(values)  # type: ignore[union-attr]
     result["load_average"] = {"before": load_before[0], "after": os.getloadavg()[0]}
     result["note"] = (
-        "2-core machine shared with other work (a training run holds one core): "
-        "both sides measured in the same run, interleaved"
+        f"{os.cpu_count()}-core machine; both sides measured in the same run, interleaved "
+        "(the load average says how busy it was)"
     )
     shutil.rmtree(work)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
