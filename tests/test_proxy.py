@@ -46,6 +46,8 @@ def test_sample_reconstruct_is_the_full_decode_s_strips(scale: int, tool: str) -
 
 
 def test_a_large_image_is_searched_on_the_proxy_and_keeps_the_promise(small_proxy: None) -> None:
+    if not (KODAK / "kodim23.png").exists():
+        pytest.skip("../shared/datasets/kodak is not beside the checkout")
     img = np.asarray(Image.open(KODAK / "kodim23.png").convert("RGB"))[112:400, 192:576]
     data, why = srcodec.encode_explained(img)
     assert why is not None
