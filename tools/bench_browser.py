@@ -30,6 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "web" / "test"))
 import harness  # noqa: E402 - web/test is not a package
+from docgen.browser import rows_table  # noqa: E402
 
 KODAK = ROOT.parent / "shared" / "datasets" / "kodak"
 CASES = {  # name: (image, encode options)
@@ -176,22 +177,6 @@ def measure(threads: int, repeat: int) -> dict[str, Any]:
     }
 
 
-def table(result: dict[str, Any]) -> str:
-    lines = [
-        "| stream (Kodak) | size | .srz bytes | browser decode, warm (network) | cold | "
-        "Python decoder, warm | browser's AVIF decode (bytes) |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for row in result["rows"]:
-        w, h = row["size"]
-        lines.append(
-            f"| {row['case']} | {w}x{h} | {row['stream_bytes']:,} | {row['warm_ms']:.0f} ms "
-            f"({row['network_ms']:.0f} ms) | {row['cold_ms']:.0f} ms | {row['python_ms']:.0f} ms | "
-            f"{row['avif_ms']:.0f} ms ({row['avif_bytes']:,}) |"
-        )
-    return "\n".join(lines) + "\n"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=2, help="WASM threads (default 2)")
@@ -199,7 +184,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write the result here (docs/measured/...)")
     args = parser.parse_args()
     result = measure(args.threads, args.repeat)
-    print(table(result), end="")
+    print(rows_table(result), end="")
     if args.json:
         args.json.write_text(json.dumps(result, indent=1) + "\n")
 

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from docgen import REPO
 
 
 def browser_table(file: str) -> str:
-    """One row per stream: warm and cold decode in the browser, the Python decoder's warm time
-    and the browser's own AVIF decode, all from the same run."""
+    """How the run was made, then its table (`rows_table`)."""
     result = json.loads((REPO / file).read_text())
-    lines = [
+    return (
         f"Measured with `{result['command']}`: {result['browser']}, WASM, "
         f"{result['threads']} threads, {result['machine']}; models: {result['models']}. "
-        f"WebGPU: {result['webgpu']}.",
-        "",
+        f"WebGPU: {result['webgpu']}.\n\n" + rows_table(result)
+    )
+
+
+def rows_table(result: dict[str, Any]) -> str:
+    """One row per stream: warm and cold decode in the browser, the Python decoder's warm time
+    and the browser's own AVIF decode, all from the same run (tools/bench_browser.py prints
+    it too)."""
+    lines = [
         "| stream (Kodak) | size | .srz bytes | browser, warm (in the networks) | browser, cold "
         "| Python decoder, warm | browser's AVIF decode (AVIF bytes) |",
         "|---|---|---|---|---|---|---|",
