@@ -22,7 +22,7 @@ from srcodec.base import BASE_CODECS
 from srcodec.errors import CorruptError, LimitError, UnsupportedError
 from srcodec.format import ids
 from srcodec.format.container import DEFAULT_MAX_PIXELS
-from srcodec.memory import RUNTIME_BYTES, STRENGTH_BYTES_PER_PIXEL, TORCH_BYTES
+from srcodec.memory import NETWORK_RUNTIME_BYTES, RUNTIME_BYTES, STRENGTH_BYTES_PER_PIXEL
 from srcodec.upscale import UPSCALERS, SideInfo, check_tool, plain_upscaler
 from srcodec.upscale.bands import band_rows, upscale_bands
 
@@ -79,7 +79,7 @@ class _Plan:
         if self.impl is None or self.side is None:
             yield 0, lr
             return
-        if self.impl.uses_torch:
+        if self.impl.runs_network:
             from srcodec.device import pick
 
             self.report.device = pick(self.report.device)
@@ -163,9 +163,9 @@ def _upscale_plan(stream: fmt.Stream, device: str, override: str | None) -> _Pla
                 f"{have}; decode with --upscaler bicubic or install the matching srcodec"
             )
             raise UnsupportedError(msg)
-    # the device is picked (torch imported) after the LR image is decoded: the two peaks
+    # the device is picked (the runtime loaded) after the LR image is decoded: the two peaks
     # of a large decode then do not add up
-    chosen = device if impl.uses_torch else "cpu"
+    chosen = device if impl.runs_network else "cpu"
     quality = None if header.quality == ids.QUALITY_NONE else header.quality
     subsampled = base_entry.get().subsampled(stream.base_payload)
     side = SideInfo(
@@ -339,8 +339,8 @@ def memory_estimate(plan: _Plan, *, streamed: bool) -> int:
     need += BASE_CODECS.by_wire_id(header.base).get().decode_memory(header.lr_size)
     if plan.impl is None:
         return need
-    if plan.impl.uses_torch:
-        need += TORCH_BYTES
+    if plan.impl.runs_network:
+        need += NETWORK_RUNTIME_BYTES
     width, height = header.width, header.height
     if plan.stream.alpha is not None:
         need += 2 * width * height

@@ -13,5 +13,5 @@ from __future__ import annotations
 BAND_PIXELS = 1 << 22
 
 RUNTIME_BYTES = 80 << 20  # Python + numpy + Pillow
-TORCH_BYTES = 200 << 20  # torch with a model loaded
+NETWORK_RUNTIME_BYTES = 200 << 20  # the network runtime with a model loaded (an allowance)
 STRENGTH_BYTES_PER_PIXEL = 16  # chunk S blending: int32 weights, plain, change, one channel

@@ -100,7 +100,7 @@ def reconstruct(
     `metric`: the encoder's, which picks the tool's model (as `assemble` records it)."""
     impl = UPSCALERS.entry(upscaler).get()
     chosen = "cpu"
-    if impl.uses_torch:
+    if impl.runs_network:
         from srcodec.device import pick
 
         chosen = pick(device)

@@ -45,7 +45,7 @@ from srcodec.errors import (
     UsageError,
 )
 from srcodec.format.chunks import decode_varint, encode_varint
-from srcodec.memory import BAND_PIXELS, TORCH_BYTES
+from srcodec.memory import BAND_PIXELS, NETWORK_RUNTIME_BYTES
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -344,11 +344,11 @@ class LearnedCodec:
         return {"chroma": None, "base_model": f"{model_hash.hex()} (payload version {version})"}
 
     def decode_memory(self, lr_size: tuple[int, int]) -> int:
-        """torch, the symbols and synthesis output per LR pixel, and the largest strip's
-        synthesis working set (spec §6.1.1)."""
+        """The network runtime, the symbols and synthesis output per LR pixel, and the
+        largest strip's synthesis working set (spec §6.1.1)."""
         width, height = lr_size
         return (
-            TORCH_BYTES
+            NETWORK_RUNTIME_BYTES
             + width * height * BYTES_PER_LR_PIXEL
             + strip_pixels(lr_size) * STRIP_BYTES_PER_PIXEL
         )

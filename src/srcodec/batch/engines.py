@@ -151,7 +151,7 @@ def _context(job: Job) -> BaseContext:
         return get_context("spawn")
     ctx = get_context("forkserver")
     modules = ["srcodec.batch.work", "srcodec.decoder", "srcodec.encoder"]
-    if job is not None and job.settings.may_use_torch():
+    if job is not None and job.settings.may_run_network():
         modules.append("onnxruntime")
     ctx.set_forkserver_preload(modules)  # only the first pool's list counts (one server)
     return ctx

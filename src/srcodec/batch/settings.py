@@ -46,24 +46,24 @@ class Settings:
 
         return suffix != STREAM_SUFFIX and suffix in Image.registered_extensions()
 
-    def may_use_torch(self) -> bool:
+    def may_run_network(self) -> bool:
         """Could a file need a learned tool? (Streams may name one; so may the encoder.)"""
         if self.mode == "decode":
-            return not self.decode.get("lr_only") and _may_use_torch(self.decode.get("upscaler"))
-        return _may_use_torch(self.encode.get("upscaler"))
+            return not self.decode.get("lr_only") and _may_run_network(self.decode.get("upscaler"))
+        return _may_run_network(self.encode.get("upscaler"))
 
     def output_name(self, rel: str) -> str:
         suffix = STREAM_SUFFIX if self.mode == "encode" else self.ext
         return str(PurePosixPath(rel).with_suffix(suffix))
 
 
-def _may_use_torch(upscaler: str | None) -> bool:
-    """A named upscaler says whether it runs torch; unnamed ("auto"), it may be learned."""
+def _may_run_network(upscaler: str | None) -> bool:
+    """A named upscaler says whether it runs a network; unnamed ("auto"), it may."""
     if upscaler in (None, "auto"):
         return True
     from srcodec.upscale import UPSCALERS
 
-    return UPSCALERS.entry(upscaler).get().uses_torch
+    return UPSCALERS.entry(upscaler).get().runs_network
 
 
 def image_extension(fmt: str) -> str:

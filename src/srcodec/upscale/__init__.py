@@ -34,7 +34,7 @@ class SideInfo:
 class Upscaler(Protocol):
     name: str
     synthesizes: bool  # True: it invents detail above the LR resolution (learned model)
-    uses_torch: bool  # runs a network on --device (ONNX Runtime); False: CPU numpy only
+    runs_network: bool  # runs a network on --device (ONNX Runtime); False: CPU numpy only
     halo: int  # LR rows of context an output row depends on (decoding in bands: bands.py)
     band_bytes_per_pixel: int  # working set per HR pixel of a band (decoder memory estimate)
     # rank as the default tool (lower first; None: never picked unless named)

@@ -33,7 +33,7 @@ def resize_bicubic(lr: np.ndarray, scale: int) -> np.ndarray:
 class Bicubic:
     name = "bicubic"
     synthesizes = False
-    uses_torch = False
+    runs_network = False
     halo = 3  # bicubic support: 2 LR pixels
     band_bytes_per_pixel = 16
     preference = None  # the plain reconstruction: the fallback, never a learned default

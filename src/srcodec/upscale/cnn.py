@@ -147,7 +147,7 @@ def run(
 class Cnn:
     name = "cnn"
     synthesizes = True
-    uses_torch = True
+    runs_network = True
     halo = OVERLAP
     band_bytes_per_pixel = 40
     preference = 2  # restore beats it at x1 and x2 (docs/restore.md)

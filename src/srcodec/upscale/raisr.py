@@ -136,7 +136,7 @@ def residual(
 class Raisr:
     name = "raisr"
     synthesizes = True
-    uses_torch = False  # numpy on the CPU
+    runs_network = False  # numpy on the CPU
     halo = 8  # filter + hash reach (5 HR px) plus the bicubic support
     band_bytes_per_pixel = 64
     preference = 3  # covers x3/x4, where the CNN tools have no model

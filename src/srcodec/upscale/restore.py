@@ -214,7 +214,7 @@ def _variants(scale: int) -> dict[bytes, str]:
 class Restore:
     name = "restore"
     synthesizes = True
-    uses_torch = True
+    runs_network = True
     halo = OVERLAP  # LR rows: >= the net's reach at x1, and at x2 half of it + bicubic's 2
     band_bytes_per_pixel = 24
     preference = 1  # the best tool at x1 and x2 (docs/restore.md)
