@@ -10,7 +10,6 @@ onnxruntime-gpu build; device.pick says whether it is there).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -60,19 +59,7 @@ def graph_bytes(name: str, graph: str = GRAPH) -> bytes:
     if ref is None:
         msg = f"model {name!r} has no {graph!r} graph; run python tools/export_onnx.py"
         raise weights.ModelError(msg)
-    path = weights.MODELS_DIR / ref["file"]
-    if not path.is_file():
-        msg = f"model file {path} is missing; reinstall srcodec"
-        raise weights.ModelError(msg)
-    blob = path.read_bytes()
-    actual = hashlib.sha256(blob).hexdigest()
-    if actual != ref["sha256"]:
-        msg = (
-            f"model file {path.name} has SHA-256 {actual[:16]}..., manifest says "
-            f"{ref['sha256'][:16]}... (tampered or corrupt); refusing to load"
-        )
-        raise weights.ModelError(msg)
-    return blob
+    return weights.checked_file(ref)
 
 
 class Network:

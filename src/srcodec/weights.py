@@ -62,17 +62,22 @@ def variants(name: str) -> dict[bytes, str]:
 def verified_bytes(name: str) -> bytes:
     """The bytes of model `name`'s .npz after checking its SHA-256 against the manifest:
     the file a stream's model hash names, checked also where only its ONNX graph runs."""
-    expected = entry(name)["sha256"]
-    path = MODELS_DIR / entry(name)["file"]
+    return checked_file(entry(name))
+
+
+def checked_file(ref: dict[str, Any]) -> bytes:
+    """The bytes of a manifest reference ({"file", "sha256"}: a model's .npz or one of its
+    ONNX graphs) after checking them against its SHA-256."""
+    path = MODELS_DIR / ref["file"]
     if not path.is_file():
         msg = f"model file {path} is missing; reinstall srcodec"
         raise ModelError(msg)
     blob = path.read_bytes()
     actual = hashlib.sha256(blob).hexdigest()
-    if actual != expected:
+    if actual != ref["sha256"]:
         msg = (
             f"model file {path.name} has SHA-256 {actual[:16]}..., manifest says "
-            f"{expected[:16]}... (tampered or corrupt); refusing to load"
+            f"{ref['sha256'][:16]}... (tampered or corrupt); refusing to load"
         )
         raise ModelError(msg)
     return blob
